@@ -1,0 +1,5 @@
+"""``python -m kubesweep`` runs the command line."""
+
+from kubesweep.cli import main
+
+raise SystemExit(main())

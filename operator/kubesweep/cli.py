@@ -1,0 +1,219 @@
+"""The ``kubesweep`` command line: the pure core reachable offline.
+
+- ``kubesweep validate FILE...``: every rule the API server and the operator apply.
+- ``kubesweep sample FILE -n N [--seed S]``: the parameter sets of trials 0..N-1.
+- ``kubesweep simulate FILE --objective MODULE:FUNCTION [--seed S]``: a whole sweep on a
+  simulated clock.
+- ``kubesweep crds [--output DIR]``: the CRD manifests generated from the API models.
+
+This module parses arguments, reads files and prints; the decisions are the domain's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from kubesweep import __version__
+from kubesweep.api.convert import to_sweep_spec
+from kubesweep.api.crd import render_crds
+from kubesweep.api.models import SweepJob
+from kubesweep.api.validation import Problem, validate_document
+from kubesweep.domain.simulation import ObjectiveFunction, simulate
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class _CommandError(Exception):
+    """A problem to print, one line each, before exiting with ``code``."""
+
+    def __init__(self, lines: list[str], code: int = EXIT_INVALID) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+        self.code = code
+
+
+def _documents(path: str) -> list[Any]:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise _CommandError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as error:
+        raise _CommandError([f"{path}: not valid YAML: {' '.join(str(error).split())}"]) from None
+    if not documents:
+        raise _CommandError([f"{path}: holds no document; expected a SweepJob manifest"])
+    return documents
+
+
+def _problem_lines(path: str, problems: Sequence[Problem], document: int, count: int) -> list[str]:
+    where = f" (document {document + 1})" if count > 1 else ""
+    return [f"{path}: {problem}{where}" for problem in problems]
+
+
+def _load_sweep(path: str) -> SweepJob:
+    """The single SweepJob in ``path``, or a _CommandError listing its problems."""
+    documents = _documents(path)
+    if len(documents) != 1:
+        raise _CommandError(
+            [f"{path}: holds {len(documents)} documents; this command takes one SweepJob"]
+        )
+    problems = validate_document(documents[0])
+    if problems:
+        raise _CommandError(_problem_lines(path, problems, 0, 1))
+    return SweepJob.model_validate(documents[0])
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    failed = False
+    for path in args.files:
+        try:
+            documents = _documents(path)
+        except _CommandError as failure:
+            print(*failure.lines, sep="\n", file=out)
+            failed = True
+            continue
+        lines: list[str] = []
+        for index, document in enumerate(documents):
+            lines += _problem_lines(path, validate_document(document), index, len(documents))
+        if lines:
+            print(*lines, sep="\n", file=out)
+            failed = True
+        else:
+            print(f"{path}: valid", file=err)
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    sweep = _load_sweep(args.file)
+    spec = to_sweep_spec(sweep.spec, seed=args.seed)
+    sampler = spec.sampler()
+    for index in range(args.n):
+        parameters = sampler.suggest(index, [])
+        if parameters is None:
+            print(f"{args.file}: the grid has {index} points; printed them all", file=err)
+            break
+        print(json.dumps(parameters), file=out)
+    return EXIT_OK
+
+
+def _objective(reference: str) -> ObjectiveFunction:
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise _CommandError(
+            [f"--objective: expected MODULE:FUNCTION, got {reference!r}"], EXIT_USAGE
+        )
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise _CommandError([f"--objective: cannot import {module_name!r}: {error}"]) from None
+    function = getattr(module, attribute, None)
+    if not callable(function):
+        raise _CommandError([f"--objective: {module_name!r} has no function {attribute!r}"])
+    typed: ObjectiveFunction = function
+    return typed
+
+
+def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    sweep = _load_sweep(args.file)
+    function = _objective(args.objective)
+    result = simulate(to_sweep_spec(sweep.spec, seed=args.seed), function)
+    json.dump(result.to_json(), out, indent=2)
+    out.write("\n")
+    return EXIT_OK
+
+
+def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rendered = render_crds()
+    if args.output is None:
+        out.write("---\n".join(rendered.values()))
+        return EXIT_OK
+    directory = Path(args.output)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in rendered.items():
+        (directory / name).write_text(text, encoding="utf-8")
+        print(f"wrote {directory / name}", file=err)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kubesweep", description="Hyperparameter sweeps on Kubernetes."
+    )
+    parser.add_argument("--version", action="version", version=f"kubesweep {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate", help="check SweepJob manifests without a cluster (exit 1 when invalid)"
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="YAML files ('-': stdin)")
+    validate.set_defaults(run=cmd_validate)
+
+    sample = commands.add_parser(
+        "sample", help="print the parameters of the first N trials, one JSON object per line"
+    )
+    sample.add_argument("file", metavar="FILE")
+    sample.add_argument("-n", type=_positive_int, required=True, metavar="N")
+    sample.add_argument("--seed", type=_seed, help="override the sampler's seed")
+    sample.set_defaults(run=cmd_sample)
+
+    sim = commands.add_parser(
+        "simulate", help="run the whole sweep on a simulated clock against a Python function"
+    )
+    sim.add_argument("file", metavar="FILE")
+    sim.add_argument(
+        "--objective",
+        required=True,
+        metavar="MODULE:FUNCTION",
+        help="f(parameters: dict) -> list of the primary metric at steps 1, 2, 3, ...",
+    )
+    sim.add_argument("--seed", type=_seed, help="override the sampler's seed")
+    sim.set_defaults(run=cmd_simulate)
+
+    crds = commands.add_parser("crds", help="print (or write) the CRDs")
+    crds.add_argument("--output", metavar="DIR", help="write one file per CRD into DIR")
+    crds.set_defaults(run=cmd_crds)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 4294967295, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
+    stdout = out or sys.stdout
+    try:
+        return run(args, stdout, sys.stderr)
+    except _CommandError as failure:
+        print(*failure.lines, sep="\n", file=stdout if failure.code == EXIT_INVALID else sys.stderr)
+        return failure.code
