@@ -33,7 +33,7 @@ from kubesweep.api.models import (
 from kubesweep.domain.durations import parse_duration
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.planner import Limits, SweepSpec
-from kubesweep.domain.policies import PolicyConfig, PolicyType
+from kubesweep.domain.policies import PolicyConfig, PolicyType, make_policy
 from kubesweep.domain.samplers import SamplingConfig, SamplingRule, SamplingType
 from kubesweep.domain.space import (
     Choice,
@@ -126,12 +126,19 @@ def _space_problems(spec: SweepJobSpec) -> Iterator[SpecError]:
 def spec_problems(spec: SweepJobSpec, seed: int | None = None) -> list[SpecError]:
     """Every rule of the pure core that ``spec`` breaks, with full field paths."""
     problems = list(_space_problems(spec))
-    if problems:
-        return problems
     try:
-        to_sweep_spec(spec, seed)
+        to_limits(spec.limits)
     except SpecError as error:
-        problems.append(error)
+        problems.append(error.under("spec.limits"))
+    try:
+        make_policy(to_policy(spec.early_termination))
+    except SpecError as error:
+        problems.append(error.under("spec.earlyTermination"))
+    if not problems:
+        try:
+            to_sweep_spec(spec, seed)
+        except SpecError as error:
+            problems.append(error)
     return problems
 
 

@@ -127,8 +127,9 @@ def _merge_variants(branches: list[Schema], outer: Schema, defs: dict[str, Schem
         "properties": properties,
         "x-kubernetes-validations": rules,
     }
-    if "description" in outer:
-        merged["description"] = _description(outer["description"])
+    merged["description"] = _description(
+        outer.get("description", f"Its type ({', '.join(names)}) decides which fields apply.")
+    )
     return merged
 
 

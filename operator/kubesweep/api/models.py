@@ -443,7 +443,14 @@ JOB_TEMPLATE_SCHEMA: dict[str, Any] = {
                                     "type": "array",
                                     "minItems": 1,
                                     "description": "The trial's containers (at least one).",
-                                    "items": _PRESERVE,
+                                    "items": {
+                                        **_PRESERVE,
+                                        "required": ["name", "image"],
+                                        "properties": {
+                                            "name": {"type": "string", "minLength": 1},
+                                            "image": {"type": "string", "minLength": 1},
+                                        },
+                                    },
                                 },
                             },
                         },

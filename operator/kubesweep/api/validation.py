@@ -127,7 +127,7 @@ def _model_problems(document: Any, error: ValidationError) -> Iterator[Problem]:
 def _template_strings(template: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(path, text) of every string in which ``${{...}}`` is substituted."""
     pod = template.get("spec", {}).get("template", {}).get("spec", {})
-    base = "spec.trial.template.spec.template.spec"
+    base = _POD_SPEC
     for group in ("initContainers", "containers"):
         for i, container in enumerate(pod.get(group) or []):
             if not isinstance(container, dict):
@@ -142,7 +142,38 @@ def _template_strings(template: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                     yield f"{where}.env[{j}].value", variable["value"]
 
 
+_POD_SPEC = "spec.trial.template.spec.template.spec"
+_RESTART_POLICIES = ("Never", "OnFailure")
+
+
+def _pod_shape_problems(template: Mapping[str, Any]) -> Iterator[Problem]:
+    """What the API server would reject in the trial's pod template when the Job is made."""
+    pod = template.get("spec", {}).get("template", {}).get("spec")
+    if not isinstance(pod, dict):
+        yield Problem(_POD_SPEC, "is required: the pod spec of the trial's Job")
+        return
+    containers = pod.get("containers")
+    if not isinstance(containers, list) or not containers:
+        yield Problem(f"{_POD_SPEC}.containers", "must list at least one container")
+        return
+    for i, container in enumerate(containers):
+        where = f"{_POD_SPEC}.containers[{i}]"
+        if not isinstance(container, dict):
+            yield Problem(where, f"must be a container (a mapping), but got {container!r}")
+            continue
+        for key in ("name", "image"):
+            if not isinstance(container.get(key), str) or not container.get(key):
+                yield Problem(f"{where}.{key}", "is required")
+    restart = pod.get("restartPolicy")
+    if restart is not None and restart not in _RESTART_POLICIES:
+        yield Problem(
+            f"{_POD_SPEC}.restartPolicy",
+            f"must be Never or OnFailure for a Job, but got {restart!r} (omitted: Never)",
+        )
+
+
 def _template_problems(sweep: SweepJob) -> Iterator[Problem]:
+    yield from _pod_shape_problems(sweep.spec.trial.template)
     names = list(sweep.spec.search_space)
     for path, text in _template_strings(sweep.spec.trial.template):
         for reference in find_references(text):

@@ -88,7 +88,7 @@ class BanditPolicy:
             step=step,
             message=(
                 f"at step {step}, best {objective.primary_metric} {own.value:.6g} is worse than "
-                f"the bandit threshold {threshold:.6g} (best trial {best:.6g}, {slack})"
+                f"the bandit threshold {threshold:.6g} (best value by then {best:.6g}, {slack})"
             ),
             details={"value": own.value, "best": best, "threshold": threshold},
         )

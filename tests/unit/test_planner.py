@@ -1,0 +1,261 @@
+"""The planner: what to create, what to stop, when the sweep ends, which trial is best."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kubesweep.domain.errors import SpecError
+from kubesweep.domain.planner import (
+    CompletionReason,
+    Limits,
+    StopReason,
+    SweepPhase,
+    SweepSpec,
+    TrialCounts,
+    find_best_trial,
+    plan_next_step,
+)
+from kubesweep.domain.policies import PolicyConfig, PolicyType
+from kubesweep.domain.samplers import SamplingConfig, SamplingType
+from kubesweep.domain.space import Choice, SearchSpace, Uniform
+from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
+
+OBJECTIVE = Objective("accuracy", Goal.MAXIMIZE)
+SPACE = SearchSpace.of({"lr": Uniform(0, 1), "opt": Choice(("adam", "sgd"))})
+RANDOM = SamplingConfig(SamplingType.RANDOM, seed=1)
+
+
+def spec(
+    *,
+    total: int = 10,
+    concurrent: int | None = 3,
+    failed: int | None = None,
+    timeout: float | None = None,
+    trial_timeout: float | None = None,
+    policy: PolicyConfig | None = None,
+    sampling: SamplingConfig = RANDOM,
+    space: SearchSpace = SPACE,
+) -> SweepSpec:
+    return SweepSpec(
+        OBJECTIVE,
+        space,
+        sampling,
+        policy,
+        Limits(total, concurrent, failed, timeout, trial_timeout),
+    )
+
+
+def trial(
+    index: int, phase: TrialPhase, values: list[float] | None = None, started: float = 0.0
+) -> TrialRecord:
+    return TrialRecord.of(
+        index, {"lr": 0.1, "opt": "adam"}, phase, values or [], started_at=started
+    )
+
+
+def test_first_plan_fills_the_concurrency_slots_with_indices_0_1_2() -> None:
+    plan = plan_next_step(spec(), [], now=0, started_at=0)
+    assert [c.index for c in plan.create] == [0, 1, 2]
+    assert plan.completion is None
+    assert plan.stop == ()
+
+
+def test_created_parameters_are_the_samplers() -> None:
+    s = spec()
+    plan = plan_next_step(s, [], now=0, started_at=0)
+    sampler = s.sampler()
+    assert [c.parameters for c in plan.create] == [sampler.suggest(i, []) for i in range(3)]
+
+
+def test_never_exceeds_max_concurrent_trials() -> None:
+    trials = [trial(0, TrialPhase.RUNNING), trial(1, TrialPhase.PENDING)]
+    plan = plan_next_step(spec(concurrent=3), trials, now=1, started_at=0)
+    assert [c.index for c in plan.create] == [2]
+    full = [*trials, trial(2, TrialPhase.RUNNING)]
+    assert plan_next_step(spec(concurrent=3), full, now=1, started_at=0).create == ()
+
+
+def test_never_exceeds_max_total_trials() -> None:
+    trials = [trial(i, TrialPhase.SUCCEEDED, [0.5]) for i in range(9)]
+    plan = plan_next_step(spec(total=10, concurrent=5), trials, now=1, started_at=0)
+    assert [c.index for c in plan.create] == [9]
+
+
+def test_a_missing_index_is_filled_before_new_ones() -> None:
+    trials = [trial(0, TrialPhase.SUCCEEDED, [0.5]), trial(2, TrialPhase.RUNNING)]
+    plan = plan_next_step(spec(concurrent=3), trials, now=1, started_at=0)
+    assert [c.index for c in plan.create] == [1, 3]
+
+
+def test_omitted_concurrency_means_all_trials_at_once() -> None:
+    plan = plan_next_step(spec(total=4, concurrent=None), [], now=0, started_at=0)
+    assert len(plan.create) == 4
+
+
+def test_all_trials_done_completes_the_sweep_with_the_best_trial() -> None:
+    trials = [trial(i, TrialPhase.SUCCEEDED, [i / 10, i / 5]) for i in range(4)]
+    plan = plan_next_step(spec(total=4), trials, now=9, started_at=0)
+    assert plan.completion is not None
+    assert plan.completion.phase is SweepPhase.SUCCEEDED
+    assert plan.completion.reason is CompletionReason.MAX_TOTAL_TRIALS_REACHED
+    assert plan.best_trial is not None
+    assert (plan.best_trial.index, plan.best_trial.metric, plan.best_trial.step) == (3, 0.6, 2)
+
+
+def test_does_not_complete_while_trials_are_active() -> None:
+    trials = [trial(0, TrialPhase.SUCCEEDED, [0.5]), trial(1, TrialPhase.RUNNING, [0.4])]
+    assert plan_next_step(spec(total=2), trials, now=9, started_at=0).completion is None
+
+
+def test_grid_exhaustion_ends_the_sweep_before_max_total_trials() -> None:
+    grid = spec(
+        total=10,
+        sampling=SamplingConfig(SamplingType.GRID),
+        space=SearchSpace.of({"opt": Choice(("adam", "sgd"))}),
+    )
+    first = plan_next_step(grid, [], now=0, started_at=0)
+    assert [c.parameters for c in first.create] == [{"opt": "adam"}, {"opt": "sgd"}]
+    assert first.exhausted
+    done = [
+        replace(trial(i, TrialPhase.SUCCEEDED, [0.5]), parameters=c.parameters)
+        for i, c in enumerate(first.create)
+    ]
+    plan = plan_next_step(grid, done, now=5, started_at=0)
+    assert plan.create == ()
+    assert plan.completion is not None
+    assert plan.completion.reason is CompletionReason.GRID_EXHAUSTED
+    assert plan.completion.phase is SweepPhase.SUCCEEDED
+
+
+def test_trial_timeout_stops_a_running_trial() -> None:
+    trials = [trial(0, TrialPhase.RUNNING, [0.5], started=10), trial(1, TrialPhase.RUNNING, [], 50)]
+    plan = plan_next_step(spec(trial_timeout=60), trials, now=70, started_at=0)
+    assert [(s.index, s.reason) for s in plan.stop] == [(0, StopReason.TRIAL_TIMEOUT)]
+    assert "trialTimeout 60s" in plan.stop[0].message
+
+
+def test_a_stopped_trial_frees_its_slot_in_the_same_plan() -> None:
+    trials = [trial(i, TrialPhase.RUNNING, [0.5], started=0) for i in range(3)]
+    plan = plan_next_step(spec(trial_timeout=5), trials, now=10, started_at=0)
+    assert len(plan.stop) == 3
+    assert [c.index for c in plan.create] == [3, 4, 5]
+
+
+def test_sweep_timeout_ends_the_sweep_and_stops_active_trials() -> None:
+    trials = [trial(0, TrialPhase.SUCCEEDED, [0.5]), trial(1, TrialPhase.RUNNING, [0.4])]
+    plan = plan_next_step(spec(timeout=100), trials, now=100, started_at=0)
+    assert plan.completion is not None
+    assert plan.completion.reason is CompletionReason.TIMEOUT
+    assert plan.completion.phase is SweepPhase.SUCCEEDED
+    assert [(s.index, s.reason) for s in plan.stop] == [(1, StopReason.SWEEP_ENDED)]
+    assert plan.create == ()
+
+
+def test_sweep_timeout_without_any_result_fails() -> None:
+    plan = plan_next_step(spec(timeout=10), [trial(0, TrialPhase.RUNNING)], now=11, started_at=0)
+    assert plan.completion is not None
+    assert plan.completion.phase is SweepPhase.FAILED
+    assert "no trial reported" in plan.completion.message
+
+
+def test_more_failures_than_max_failed_trials_fails_the_sweep() -> None:
+    trials = [
+        trial(0, TrialPhase.FAILED),
+        trial(1, TrialPhase.METRICS_UNAVAILABLE),
+        trial(2, TrialPhase.RUNNING, [0.3]),
+    ]
+    assert plan_next_step(spec(failed=2), trials, now=1, started_at=0).completion is None
+    plan = plan_next_step(spec(failed=1), trials, now=1, started_at=0)
+    assert plan.completion is not None
+    assert plan.completion.phase is SweepPhase.FAILED
+    assert plan.completion.reason is CompletionReason.MAX_FAILED_TRIALS_EXCEEDED
+    assert plan.completion.message == "2 trials failed, more than maxFailedTrials 1"
+    assert [s.index for s in plan.stop] == [2]
+
+
+def test_early_termination_policy_stops_with_its_numbers() -> None:
+    policy = PolicyConfig(PolicyType.BANDIT, slack_factor=0.2)
+    trials = [trial(0, TrialPhase.RUNNING, [0.8]), trial(1, TrialPhase.RUNNING, [0.5])]
+    plan = plan_next_step(spec(policy=policy), trials, now=1, started_at=0)
+    assert len(plan.stop) == 1
+    stop = plan.stop[0]
+    assert (stop.index, stop.reason, stop.policy, stop.step) == (
+        1,
+        StopReason.EARLY_TERMINATION,
+        "bandit",
+        1,
+    )
+    assert stop.details["threshold"] == pytest.approx(0.8 / 1.2)
+
+
+def test_only_running_trials_are_judged() -> None:
+    policy = PolicyConfig(PolicyType.BANDIT, slack_factor=0.2)
+    trials = [trial(0, TrialPhase.SUCCEEDED, [0.8]), trial(1, TrialPhase.SUCCEEDED, [0.1])]
+    assert plan_next_step(spec(policy=policy), trials, now=1, started_at=0).stop == ()
+
+
+def test_best_trial_ignores_failed_trials_and_prefers_the_lower_index_on_ties() -> None:
+    trials = [
+        trial(0, TrialPhase.FAILED, [0.99]),
+        trial(1, TrialPhase.EARLY_TERMINATED, [0.7]),
+        trial(2, TrialPhase.SUCCEEDED, [0.7]),
+        trial(3, TrialPhase.RUNNING, [0.6]),
+    ]
+    best = find_best_trial(trials, OBJECTIVE)
+    assert best is not None
+    assert (best.index, best.metric) == (1, 0.7)
+    minimize = find_best_trial(trials, Objective("loss", Goal.MINIMIZE))
+    assert minimize is not None
+    assert minimize.index == 3
+
+
+def test_counts_by_phase() -> None:
+    phases = [
+        TrialPhase.PENDING,
+        TrialPhase.RUNNING,
+        TrialPhase.RUNNING,
+        TrialPhase.SUCCEEDED,
+        TrialPhase.FAILED,
+        TrialPhase.EARLY_TERMINATED,
+        TrialPhase.METRICS_UNAVAILABLE,
+    ]
+    counts = TrialCounts.of([trial(i, p) for i, p in enumerate(phases)])
+    assert counts == TrialCounts(7, 1, 2, 1, 1, 1, 1)
+    assert (counts.active, counts.failed_total) == (3, 2)
+
+
+def test_planning_is_pure_same_inputs_same_plan() -> None:
+    trials = [trial(0, TrialPhase.RUNNING, [0.5]), trial(1, TrialPhase.SUCCEEDED, [0.4])]
+    s = spec(policy=PolicyConfig(PolicyType.MEDIAN_STOPPING))
+    assert plan_next_step(s, trials, 5, 0) == plan_next_step(s, list(trials), 5, 0)
+
+
+def test_spec_rejects_bayesian_with_early_termination() -> None:
+    with pytest.raises(SpecError) as caught:
+        spec(
+            sampling=SamplingConfig(SamplingType.BAYESIAN),
+            policy=PolicyConfig(PolicyType.MEDIAN_STOPPING),
+        )
+    assert caught.value.field == "earlyTermination"
+
+
+def test_spec_reports_sampler_rules_under_search_space() -> None:
+    with pytest.raises(SpecError) as caught:
+        spec(sampling=SamplingConfig(SamplingType.GRID))
+    assert caught.value.field == "searchSpace.lr.type"
+
+
+@pytest.mark.parametrize(
+    ("limits", "field"),
+    [
+        ({"max_total_trials": 0}, "maxTotalTrials"),
+        ({"max_concurrent_trials": 0}, "maxConcurrentTrials"),
+        ({"max_failed_trials": -1}, "maxFailedTrials"),
+    ],
+)
+def test_limits_reject_bad_numbers(limits: dict[str, int], field: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        Limits(**limits)
+    assert caught.value.field == field

@@ -1,0 +1,306 @@
+"""Early-termination policies: one contract suite for all, then Azure's worked examples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from kubesweep.domain.errors import SpecError
+from kubesweep.domain.policies import (
+    BanditPolicy,
+    EarlyTerminationPolicy,
+    EvaluationSchedule,
+    MedianStoppingPolicy,
+    NoPolicy,
+    PolicyConfig,
+    PolicyType,
+    TruncationSelectionPolicy,
+    bandit_threshold,
+    make_policy,
+)
+from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
+
+MAX = Objective("accuracy", Goal.MAXIMIZE)
+MIN = Objective("loss", Goal.MINIMIZE)
+
+
+def running(index: int, values: Sequence[float]) -> TrialRecord:
+    return TrialRecord.of(index, {"i": index}, TrialPhase.RUNNING, values)
+
+
+def finished(index: int, values: Sequence[float]) -> TrialRecord:
+    return TrialRecord.of(index, {"i": index}, TrialPhase.SUCCEEDED, values)
+
+
+POLICIES: dict[str, EarlyTerminationPolicy] = {
+    "none": NoPolicy(),
+    "bandit-factor": BanditPolicy(EvaluationSchedule(1, 2), slack_factor=0.1),
+    "bandit-amount": BanditPolicy(EvaluationSchedule(1, 2), slack_amount=0.05),
+    "median": MedianStoppingPolicy(EvaluationSchedule(1, 2)),
+    "truncation": TruncationSelectionPolicy(50, EvaluationSchedule(1, 2)),
+}
+
+
+@pytest.fixture(params=sorted(POLICIES))
+def policy(request: pytest.FixtureRequest) -> EarlyTerminationPolicy:
+    return POLICIES[request.param]
+
+
+def spread(objective: Objective) -> list[TrialRecord]:
+    """Five running trials, from clearly best (0) to clearly worst (4), over 4 steps."""
+    sign = 1 if objective.goal is Goal.MAXIMIZE else -1
+    return [
+        running(i, [sign * (0.9 - 0.2 * i) * s / 4 + (0 if sign > 0 else 1) for s in range(1, 5)])
+        for i in range(5)
+    ]
+
+
+class TestEveryPolicy:
+    """What every policy promises, whatever its rule."""
+
+    @pytest.mark.parametrize("objective", [MAX, MIN], ids=["maximize", "minimize"])
+    def test_never_stops_the_best_trial(
+        self, policy: EarlyTerminationPolicy, objective: Objective
+    ) -> None:
+        trials = spread(objective)
+        assert policy.evaluate(trials[0], trials, objective) is None
+
+    @pytest.mark.parametrize("objective", [MAX, MIN], ids=["maximize", "minimize"])
+    def test_stops_a_clearly_worst_trial_unless_it_is_no_policy(
+        self, policy: EarlyTerminationPolicy, objective: Objective
+    ) -> None:
+        trials = spread(objective)
+        decision = policy.evaluate(trials[4], trials, objective)
+        if isinstance(policy, NoPolicy):
+            assert decision is None
+        else:
+            assert decision is not None
+            assert decision.policy == policy.name
+            assert decision.step == 4
+            assert objective.primary_metric in decision.message
+
+    def test_does_not_look_before_the_delay(self, policy: EarlyTerminationPolicy) -> None:
+        trials = [running(i, [0.9 - 0.2 * i]) for i in range(5)]
+        assert policy.evaluate(trials[4], trials, MAX) is None
+
+    def test_a_trial_without_reports_goes_on(self, policy: EarlyTerminationPolicy) -> None:
+        trials = [*spread(MAX), running(9, [])]
+        assert policy.evaluate(trials[-1], trials, MAX) is None
+
+    def test_a_lone_trial_goes_on(self, policy: EarlyTerminationPolicy) -> None:
+        trial = running(0, [0.1, 0.1, 0.1, 0.1])
+        assert policy.evaluate(trial, [trial], MAX) is None
+
+    def test_answers_the_same_twice(self, policy: EarlyTerminationPolicy) -> None:
+        trials = spread(MAX)
+        assert [policy.evaluate(t, trials, MAX) for t in trials] == [
+            policy.evaluate(t, trials, MAX) for t in trials
+        ]
+
+    def test_ignores_non_finite_reports(self, policy: EarlyTerminationPolicy) -> None:
+        trials = [*spread(MAX)[:4], running(4, [float("nan")] * 4)]
+        assert policy.evaluate(trials[4], trials, MAX) is None
+
+
+# -- bandit -------------------------------------------------------------------------------
+
+
+def test_azure_example_best_08_with_slack_factor_02_gives_0667() -> None:
+    threshold = bandit_threshold(0.8, Goal.MAXIMIZE, slack_factor=0.2, slack_amount=None)
+    assert threshold == pytest.approx(0.8 / 1.2)
+    assert round(threshold, 3) == 0.667
+
+
+def test_azure_example_slack_amount_02_with_best_08_gives_06() -> None:
+    threshold = bandit_threshold(0.8, Goal.MAXIMIZE, slack_factor=None, slack_amount=0.2)
+    assert threshold == pytest.approx(0.6)
+
+
+def test_minimize_uses_the_same_ratio_the_other_way() -> None:
+    assert bandit_threshold(0.5, Goal.MINIMIZE, slack_factor=0.2, slack_amount=None) == (
+        pytest.approx(0.6)
+    )
+    assert bandit_threshold(0.5, Goal.MINIMIZE, slack_factor=None, slack_amount=0.2) == (
+        pytest.approx(0.7)
+    )
+
+
+@pytest.mark.parametrize("goal", list(Goal))
+def test_negative_best_is_never_below_its_own_threshold(goal: Goal) -> None:
+    threshold = bandit_threshold(-2.0, goal, slack_factor=0.5, slack_amount=None)
+    if goal is Goal.MAXIMIZE:
+        assert threshold < -2.0
+    else:
+        assert threshold > -2.0
+
+
+def test_bandit_stops_below_the_threshold_and_keeps_above_it() -> None:
+    policy = BanditPolicy(slack_factor=0.2)
+    best = running(0, [0.8])
+    above = running(1, [0.67])
+    below = running(2, [0.66])
+    trials = [best, above, below]
+    assert policy.evaluate(above, trials, MAX) is None
+    decision = policy.evaluate(below, trials, MAX)
+    assert decision is not None
+    assert decision.details["threshold"] == pytest.approx(0.8 / 1.2)
+    assert decision.details["best"] == 0.8
+
+
+def test_bandit_minimize_stops_losses_above_best_times_one_plus_slack() -> None:
+    policy = BanditPolicy(slack_factor=0.2)
+    trials = [running(0, [0.5]), running(1, [0.59]), running(2, [0.61])]
+    assert policy.evaluate(trials[1], trials, MIN) is None
+    assert policy.evaluate(trials[2], trials, MIN) is not None
+
+
+def test_bandit_compares_at_the_same_step_not_with_later_results() -> None:
+    policy = BanditPolicy(slack_factor=0.1)
+    veteran = finished(0, [0.5, 0.6, 0.7, 0.95])
+    newcomer = running(1, [0.48, 0.58])
+    # At step 2 the veteran had 0.6; 0.58 is within 10% of it (not of the final 0.95).
+    assert policy.evaluate(newcomer, [veteran, newcomer], MAX) is None
+
+
+def test_bandit_uses_the_trials_best_value_so_far() -> None:
+    policy = BanditPolicy(slack_factor=0.1)
+    leader = running(0, [0.9, 0.9])
+    dipping = running(1, [0.88, 0.5])
+    assert policy.evaluate(dipping, [leader, dipping], MAX) is None
+
+
+@pytest.mark.parametrize(
+    ("factor", "amount", "field", "fragment"),
+    [
+        (0.1, 0.1, "slackFactor", "but got both"),
+        (None, None, "slackFactor", "but got neither"),
+        (-0.1, None, "slackFactor", "greater than 0"),
+        (None, 0.0, "slackAmount", "greater than 0"),
+    ],
+)
+def test_bandit_needs_exactly_one_positive_slack(
+    factor: float | None, amount: float | None, field: str, fragment: str
+) -> None:
+    with pytest.raises(SpecError) as caught:
+        BanditPolicy(slack_factor=factor, slack_amount=amount)
+    assert caught.value.field == field
+    assert fragment in caught.value.message
+
+
+# -- median stopping -------------------------------------------------------------------------
+
+
+def test_median_stopping_uses_a_real_median_not_a_mean() -> None:
+    # Running averages of the others at step 2: 0.1, 0.2 and 0.9 -> median 0.2, mean 0.4.
+    others = [running(0, [0.1, 0.1]), running(1, [0.2, 0.2]), running(2, [0.9, 0.9])]
+    candidate = running(3, [0.3, 0.3])
+    decision = MedianStoppingPolicy().evaluate(candidate, [*others, candidate], MAX)
+    assert decision is None  # 0.3 beats the median 0.2; a mean (0.4) would have stopped it
+    worse = running(4, [0.15, 0.15])
+    decision = MedianStoppingPolicy().evaluate(worse, [*others, worse], MAX)
+    assert decision is not None
+    assert decision.details["median"] == pytest.approx(0.2)
+
+
+def test_median_stopping_compares_with_running_averages_up_to_the_step() -> None:
+    # The other trial's average up to step 2 is (0.2 + 0.4) / 2 = 0.3, though it ends at 0.9.
+    other = finished(0, [0.2, 0.4, 0.9])
+    candidate = running(1, [0.25, 0.31])
+    assert MedianStoppingPolicy().evaluate(candidate, [other, candidate], MAX) is None
+    behind = running(2, [0.25, 0.29])
+    decision = MedianStoppingPolicy().evaluate(behind, [other, behind], MAX)
+    assert decision is not None
+    assert decision.details["median"] == pytest.approx(0.3)
+
+
+def test_median_stopping_minimize() -> None:
+    others = [running(0, [1.0, 0.5]), running(1, [1.0, 0.7])]
+    assert MedianStoppingPolicy().evaluate(running(2, [0.6]), others, MIN) is None
+    candidate = running(2, [0.9, 0.9])
+    assert MedianStoppingPolicy().evaluate(candidate, [*others, candidate], MIN) is not None
+
+
+# -- truncation selection --------------------------------------------------------------------
+
+
+def test_truncation_stops_the_lowest_percentage() -> None:
+    # Azure: 20% of 5 trials -> the lowest one is stopped at each evaluation.
+    trials = [running(i, [0.5 + 0.1 * i]) for i in range(5)]
+    policy = TruncationSelectionPolicy(20)
+    stopped = [t.index for t in trials if policy.evaluate(t, trials, MAX) is not None]
+    assert stopped == [0]
+    assert [t.index for t in trials if TruncationSelectionPolicy(40).evaluate(t, trials, MAX)] == [
+        0,
+        1,
+    ]
+
+
+def test_truncation_never_breaks_ties_against_a_trial() -> None:
+    trials = [running(i, [0.5]) for i in range(4)]
+    policy = TruncationSelectionPolicy(50)
+    assert all(policy.evaluate(t, trials, MAX) is None for t in trials)
+
+
+def test_truncation_can_leave_finished_trials_out() -> None:
+    done = [finished(i, [0.9]) for i in range(3)]
+    current = [running(3, [0.5]), running(4, [0.6])]
+    trials = [*done, *current]
+    included = TruncationSelectionPolicy(50)
+    excluded = TruncationSelectionPolicy(50, exclude_finished_jobs=True)
+    assert included.evaluate(current[1], trials, MAX) is not None  # 2 of 5 cut, 4th of 5
+    assert excluded.evaluate(current[1], trials, MAX) is None  # best of the 2 running
+    assert excluded.evaluate(current[0], trials, MAX) is not None
+
+
+def test_truncation_minimize() -> None:
+    trials = [running(i, [0.1 * (i + 1)]) for i in range(4)]
+    policy = TruncationSelectionPolicy(25)
+    assert [t.index for t in trials if policy.evaluate(t, trials, MIN)] == [3]
+
+
+@pytest.mark.parametrize("percentage", [0, 100, -5])
+def test_truncation_percentage_must_be_1_to_99(percentage: int) -> None:
+    with pytest.raises(SpecError) as caught:
+        TruncationSelectionPolicy(percentage)
+    assert caught.value.field == "truncationPercentage"
+
+
+# -- schedule and factory --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("interval", "delay", "latest", "expected"),
+    [
+        (1, 0, 0, None),
+        (1, 0, 1, 1),
+        (1, 5, 4, None),
+        (1, 5, 5, 5),
+        (2, 0, 5, 4),
+        (3, 4, 5, None),
+        (3, 4, 6, 6),
+        (3, 4, 8, 6),
+    ],
+)
+def test_evaluation_steps(interval: int, delay: int, latest: int, expected: int | None) -> None:
+    assert EvaluationSchedule(interval, delay).latest_evaluation_step(latest) == expected
+
+
+def test_schedule_rejects_bad_settings() -> None:
+    with pytest.raises(SpecError, match="evaluationInterval"):
+        EvaluationSchedule(0, 0)
+    with pytest.raises(SpecError, match="delayEvaluation"):
+        EvaluationSchedule(1, -1)
+
+
+def test_make_policy_builds_each_type() -> None:
+    assert isinstance(make_policy(None), NoPolicy)
+    bandit = make_policy(PolicyConfig(PolicyType.BANDIT, 2, 3, slack_amount=0.1))
+    assert bandit == BanditPolicy(EvaluationSchedule(2, 3), slack_amount=0.1)
+    assert isinstance(make_policy(PolicyConfig(PolicyType.MEDIAN_STOPPING)), MedianStoppingPolicy)
+    truncation = make_policy(
+        PolicyConfig(PolicyType.TRUNCATION_SELECTION, truncation_percentage=30)
+    )
+    assert truncation == TruncationSelectionPolicy(30)
+    with pytest.raises(SpecError, match="truncationPercentage"):
+        make_policy(PolicyConfig(PolicyType.TRUNCATION_SELECTION))
