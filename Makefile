@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install test lint unit crds check-crds clean testbed-build
+.PHONY: install test lint unit testbed-tests crds clean testbed-build testbed-up testbed-down
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## the virtualenv in .venv with kubesweep and the dev tools
 
-test: install lint unit ## everything CI checks
+test: install lint unit testbed-tests ## everything CI checks
 
 lint: install ## ruff, mypy --strict, import-linter contracts
-	$(BIN)/ruff check operator tests examples
-	$(BIN)/ruff format --check operator tests examples
+	$(BIN)/ruff check operator tests examples testbed
+	$(BIN)/ruff format --check operator tests examples testbed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -29,8 +29,17 @@ unit: install ## the unit tests of the pure core, the API models and the CLI
 crds: install ## regenerate crds/ from the API models
 	$(BIN)/kubesweep crds --output crds
 
-testbed-build: ## build the local control plane's binaries (cached)
+testbed-tests: install ## tests against the local testbed (started, or reused when up)
+	$(BIN)/pytest tests/testbed
+
+testbed-build: ## build the local control plane's binaries (cached in ~/.cache/kubesweep)
 	bash testbed/build.sh
+
+testbed-up: install ## start the local cluster: control plane, kwok GPU nodes, Prometheus
+	$(BIN)/python -m testbed up
+
+testbed-down: install ## stop the local cluster and remove .testbed/
+	$(BIN)/python -m testbed down
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the testbed's binaries from their Go modules, pinned, into a cache:
 #   ~/.cache/kubesweep/testbed/<versions>/bin/{kube-apiserver,kube-controller-manager,
-#   kube-scheduler,kubectl,etcd,kwok,helm}
+#   kube-scheduler,kubectl,etcd,kwok,helm,prometheus}
 # A binary is rebuilt only when its pinned version changes (the versions are in the path).
 # Prints the cache's bin directory on its last line.
 set -euo pipefail
@@ -10,9 +10,12 @@ KUBERNETES_VERSION=${KUBERNETES_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-v0.7.0}
 HELM_VERSION=${HELM_VERSION:-v3.19.0}
+# Prometheus's Go module is tagged v0.X.Y for release 3.X.Y. Debian's prometheus package is
+# built without Kubernetes service discovery, so it is built here with only that one.
+PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-v0.315.0}
 
 cache_root=${KUBESWEEP_CACHE:-$HOME/.cache/kubesweep}/testbed
-stamp="k8s-${KUBERNETES_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
+stamp="k8s-${KUBERNETES_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}_prom-${PROMETHEUS_VERSION}"
 out="$cache_root/$stamp"
 bin="$out/bin"
 mkdir -p "$bin"
@@ -68,20 +71,29 @@ GO
   done
 }
 
-# A tool installed with `go install module/cmd@version` into the cache.
-go_install() {
-  local name=$1 pkg=$2 version=$3 ldflags=${4:-"-s -w"}
+# A tool built in a throwaway module that requires it, so the module's own replace
+# directives (etcd has some) do not get in the way of `go install module@version`.
+go_tool() {
+  local name=$1 module=$2 version=$3 pkg=$4 ldflags=${5:-"-s -w"} tags=${6:-}
   [ -x "$bin/$name" ] && return 0
   log "building $name $version"
-  GOBIN="$bin" go install -ldflags "$ldflags" "$pkg@$version"
+  local mod="$out/src/$name"
+  mkdir -p "$mod"
+  printf 'module kubesweep.local/testbed/%s\n\ngo 1.24\n' "$name" >"$mod/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >"$mod/tools.go"
+  (cd "$mod" && go get "$module@$version" >/dev/null && go mod tidy -e >/dev/null 2>&1 || true)
+  (cd "$mod" && go build -tags "tools${tags:+,$tags}" -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg")
+  mv "$bin/$name.tmp" "$bin/$name"
 }
 
 start=$(date +%s)
 build_kubernetes
-go_install etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
-[ -x "$bin/server" ] && mv "$bin/server" "$bin/etcd"
-go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
-go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" \
+go_tool etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3
+go_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok \
+  "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION}"
+go_tool helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
   "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
+go_tool prometheus github.com/prometheus/prometheus "$PROMETHEUS_VERSION" \
+  github.com/prometheus/prometheus/cmd/prometheus "-s -w" "remove_all_sd,enable_kubernetes_sd"
 log "binaries ready in $(( $(date +%s) - start ))s"
 echo "$bin"
