@@ -228,6 +228,10 @@ BAD_SPECS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 """Bad specs and the field each one must be reported at; the API server rejects each too."""
 
 OPERATOR_ONLY: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "choice without values": (
+        set_in("searchSpace.solver", {"type": "choice"}),
+        "spec.searchSpace.solver.values",
+    ),
     "restartPolicy Always": (
         set_in("trial.template.spec.template.spec.restartPolicy", "Always"),
         "spec.trial.template.spec.template.spec.restartPolicy",
@@ -247,8 +251,9 @@ OPERATOR_ONLY: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "spec.trial.template.spec.template.spec.containers[0].env[0].value",
     ),
 }
-"""Rules the CRD leaves to the operator (the template is a Job's, kept as written): the API
-server rejects a Job that breaks them when the operator creates it, too late for the user."""
+"""Rules the CRD leaves to the operator: the template is a Job's, kept as written (the API
+server rejects a Job that breaks them when the operator creates it, too late for the user),
+and CEL cannot see choice values (a structural schema cannot type mixed scalars)."""
 
 
 @pytest.mark.parametrize("case", sorted(BAD_SPECS))

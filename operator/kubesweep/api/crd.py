@@ -15,7 +15,9 @@
 
 ``x-kubernetes-preserve-unknown-fields`` appears in the trial's JobTemplateSpec, kept as
 written, and on single scalar values whose type may be string, number or boolean (choice
-values, parameter values), which a structural schema cannot type otherwise.
+values, parameter values), which a structural schema cannot type otherwise. CEL cannot see
+such fields, so no rule reads them: that a ``choice`` has ``values`` (and only a
+``choice``) is checked by the models, in ``kubesweep validate`` and the operator.
 
 ``render_crds()`` gives the YAML checked in under ``crds/``; a test fails when it is stale.
 """
@@ -82,6 +84,14 @@ def _structural(node: Schema, defs: dict[str, Schema]) -> Schema:
     return out
 
 
+def _cel_visible(schema: Schema) -> bool:
+    """Whether CEL can see a field: the API server leaves a field out of CEL's types when
+    its schema (or its items') keeps unknown fields without declaring a type."""
+    if schema.get("x-kubernetes-preserve-unknown-fields") and "type" not in schema:
+        return False
+    return "items" not in schema or _cel_visible(schema["items"])
+
+
 def _merge_variants(branches: list[Schema], outer: Schema, defs: dict[str, Schema]) -> Schema:
     """A ``type``-discriminated union as one object with CEL rules per type."""
     variants = [(b["properties"]["type"]["const"], b) for b in branches]
@@ -98,7 +108,7 @@ def _merge_variants(branches: list[Schema], outer: Schema, defs: dict[str, Schem
             properties.setdefault(field, _structural(sub, defs))
             owners.setdefault(field, []).append(name)
         for field in branch.get("required", []):
-            if field != "type":
+            if field != "type" and _cel_visible(properties[field]):
                 rules.append(
                     {
                         "rule": f"self.type != '{name}' || has(self.{field})",
@@ -113,7 +123,7 @@ def _merge_variants(branches: list[Schema], outer: Schema, defs: dict[str, Schem
                 }
             )
     for field, types in owners.items():
-        if len(types) < len(names):
+        if len(types) < len(names) and _cel_visible(properties[field]):
             allowed = ", ".join(f"'{t}'" for t in types)
             rules.append(
                 {
