@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -148,6 +149,27 @@ def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_operator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import logging
+
+    import kopf
+
+    from kubesweep.handlers import sweep
+    from kubesweep.handlers.settings import OperatorSettings
+
+    del sweep  # imported for its handlers, which kopf registers
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    kopf.run(
+        memo=kopf.Memo(settings=OperatorSettings.from_environment(args.prometheus_url)),
+        clusterwide=not args.namespace,
+        namespaces=args.namespace or (),
+        standalone=not args.peering,
+        peering_name=args.peering,
+        liveness_endpoint=args.liveness,
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kubesweep", description="Hyperparameter sweeps on Kubernetes."
@@ -181,6 +203,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--seed", type=_seed, help="override the sampler's seed")
     sim.set_defaults(run=cmd_simulate)
+
+    operator = commands.add_parser(
+        "operator", help="run the operator against the current kubeconfig or in-cluster config"
+    )
+    operator.add_argument(
+        "--namespace",
+        action="append",
+        metavar="NS",
+        help="watch this namespace (repeatable); default: every namespace",
+    )
+    operator.add_argument(
+        "--prometheus-url",
+        metavar="URL",
+        help="default Prometheus for sweeps that name none (env KUBESWEEP_PROMETHEUS_URL)",
+    )
+    operator.add_argument(
+        "--peering",
+        metavar="NAME",
+        help="coordinate replicas through this kopf peering object (leader election)",
+    )
+    operator.add_argument(
+        "--liveness",
+        metavar="URL",
+        default=os.environ.get("KUBESWEEP_LIVENESS"),
+        help="serve kopf's liveness probe here, e.g. http://0.0.0.0:8080/healthz",
+    )
+    operator.set_defaults(run=cmd_operator)
 
     crds = commands.add_parser("crds", help="print (or write) the CRDs")
     crds.add_argument("--output", metavar="DIR", help="write one file per CRD into DIR")

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
+import yaml
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from kubesweep.api.crd import render_crds
 from testbed.cluster import State, Testbed
 
 T = TypeVar("T")
@@ -70,6 +72,29 @@ def cluster() -> Iterator[Cluster]:
     api.close()
     if not reused and not os.environ.get("KUBESWEEP_TESTBED_KEEP"):
         testbed.down()
+
+
+@pytest.fixture(scope="session")
+def crds(cluster: Cluster) -> None:
+    """The generated CRDs, installed (or updated) once per session."""
+    extensions = client.ApiextensionsV1Api(cluster.api)
+    for text in render_crds().values():
+        crd = yaml.safe_load(text)
+        name = crd["metadata"]["name"]
+        try:
+            existing = extensions.read_custom_resource_definition(name)
+            crd["metadata"]["resourceVersion"] = existing.metadata.resource_version
+            extensions.replace_custom_resource_definition(name, crd)
+        except ApiException as error:
+            if error.status != 404:
+                raise
+            extensions.create_custom_resource_definition(crd)
+
+        def established(name: str = name) -> bool:
+            conditions = extensions.read_custom_resource_definition(name).status.conditions
+            return any(c.type == "Established" and c.status == "True" for c in conditions or [])
+
+        wait_for(f"CRD {name} to be established", established)
 
 
 @pytest.fixture

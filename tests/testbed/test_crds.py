@@ -9,37 +9,13 @@ from typing import Any
 
 import pytest
 import yaml
-from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kubesweep.api.crd import render_crds
-from tests.testbed.conftest import Cluster, wait_for
+from tests.testbed.conftest import Cluster
 from tests.unit.conftest import EXAMPLES
 from tests.unit.test_crds import BAD_SPECS, mutate
 
 GROUP, VERSION, PLURAL = "kubesweep.io", "v1alpha1", "sweepjobs"
-
-
-@pytest.fixture(scope="module")
-def crds(cluster: Cluster) -> None:
-    extensions = client.ApiextensionsV1Api(cluster.api)
-    for text in render_crds().values():
-        crd = yaml.safe_load(text)
-        name = crd["metadata"]["name"]
-        try:
-            existing = extensions.read_custom_resource_definition(name)
-            crd["metadata"]["resourceVersion"] = existing.metadata.resource_version
-            extensions.replace_custom_resource_definition(name, crd)
-        except ApiException as error:
-            if error.status != 404:
-                raise
-            extensions.create_custom_resource_definition(crd)
-
-        def established(name: str = name) -> bool:
-            conditions = extensions.read_custom_resource_definition(name).status.conditions
-            return any(c.type == "Established" and c.status == "True" for c in conditions or [])
-
-        wait_for(f"CRD {name} to be established", established)
 
 
 def create(cluster: Cluster, namespace: str, body: dict[str, Any]) -> Any:

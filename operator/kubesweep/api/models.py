@@ -614,6 +614,9 @@ class MetricSummary(ApiModel):
     best_step: int | None = None
     last: float | None = None
     last_step: int | None = None
+    curve: list[list[float]] | None = Field(default=None, max_length=2000)
+    """The primary metric by step, as [step, value] pairs (thinned when long), kept so the
+    early-termination policy can compare with finished trials after their pods are gone."""
 
 
 class SweepTrialSpec(ApiModel):
