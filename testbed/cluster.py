@@ -373,12 +373,7 @@ class Testbed:
             env={"PYTHONPATH": str(ROOT)},
         )  # fmt: skip
         (self.dir / "prometheus.yml").write_text(_prometheus_config(state, self.dir))
-        self._start(state, "prometheus", [
-            str(b / "prometheus"), "--config.file", str(self.dir / "prometheus.yml"),
-            "--storage.tsdb.path", str(self.dir / "prometheus"),
-            "--web.listen-address", f"127.0.0.1:{state.prometheus_port}",
-            "--storage.tsdb.retention.time", "1d", "--web.enable-lifecycle",
-        ])  # fmt: skip
+        self._start(state, "prometheus", self._prometheus_argv(state))
 
         from testbed.nodes import create_nodes, wait_for_cluster
 
@@ -395,6 +390,30 @@ class Testbed:
             f"{state.nodes} kwok nodes with {state.gpus_per_node} {GPU_RESOURCE} each"
         )
         return state
+
+    def _prometheus_argv(self, state: State) -> list[str]:
+        return [
+            str(Path(state.bin_dir) / "prometheus"),
+            "--config.file", str(self.dir / "prometheus.yml"),
+            "--storage.tsdb.path", str(self.dir / "prometheus"),
+            "--web.listen-address", f"127.0.0.1:{state.prometheus_port}",
+            "--storage.tsdb.retention.time", "1d",
+        ]  # fmt: skip
+
+    def stop_prometheus(self) -> None:
+        """Stop Prometheus alone (tests of an operator that loses its metrics)."""
+        state = self.state()
+        assert state is not None
+        _stop(state.pids["prometheus"])
+
+    def start_prometheus(self) -> None:
+        """Start Prometheus again, on the same port and data, and wait until it is ready."""
+        state = self.state()
+        assert state is not None
+        if _alive(state.pids["prometheus"]) and self._prometheus_ready(state):
+            return
+        self._start(state, "prometheus", self._prometheus_argv(state))
+        self._wait("prometheus", lambda: self._prometheus_ready(state), 60, "prometheus")
 
     def down(self) -> None:
         """Stop every process of the testbed and remove its state."""

@@ -29,33 +29,55 @@ TRIAL_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def operator(cluster: Cluster, crds: None, namespace: str, tmp_path: Path) -> Iterator[Path]:
-    """``kubesweep operator`` watching the test's namespace; its log file."""
-    log = tmp_path / "operator.log"
-    env = {
-        **os.environ,
-        "KUBECONFIG": str(cluster.testbed.kubeconfig),
-        "KUBESWEEP_PROMETHEUS_URL": cluster.state.prometheus_url,
-        "KUBESWEEP_POLL_INTERVAL": "1",
-        "KUBESWEEP_METRICS_GRACE": "10",
-    }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kubesweep", "operator", "--namespace", namespace],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield log
-    finally:
-        process.terminate()
+class Operator:
+    """``kubesweep operator`` as a process watching one namespace; it can be killed and
+    started again."""
+
+    def __init__(self, cluster: Cluster, namespace: str, log: Path) -> None:
+        self.cluster, self.namespace, self.log = cluster, namespace, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "KUBECONFIG": str(self.cluster.testbed.kubeconfig),
+            "KUBESWEEP_PROMETHEUS_URL": self.cluster.state.prometheus_url,
+            "KUBESWEEP_POLL_INTERVAL": "1",
+            "KUBESWEEP_METRICS_GRACE": "8",
+        }
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "kubesweep", "operator", "--namespace", self.namespace],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
         try:
-            process.wait(timeout=15)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
-        print(log.read_text()[-6000:])
+            self.process.kill()
+
+
+@pytest.fixture
+def operator(cluster: Cluster, crds: None, namespace: str, tmp_path: Path) -> Iterator[Operator]:
+    """The operator, started, watching the test's namespace."""
+    running = Operator(cluster, namespace, tmp_path / "operator.log")
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        print(running.log.read_text()[-6000:])
 
 
 def grid_sweep(name: str, **spec: Any) -> dict[str, Any]:
@@ -110,7 +132,7 @@ def finished(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | No
 
 
 def test_a_grid_sweep_runs_to_success_with_the_best_trial_in_status(
-    cluster: Cluster, namespace: str, operator: Path
+    cluster: Cluster, namespace: str, operator: Operator
 ) -> None:
     sweep = grid_sweep(
         "grid",
@@ -149,3 +171,170 @@ def test_a_grid_sweep_runs_to_success_with_the_best_trial_in_status(
     events = cluster.core.list_namespaced_event(namespace).items
     assert any(e.reason == "TrialStopped" and "grid-1" in e.message for e in events)
     assert any(e.reason == "SweepSucceeded" for e in events)
+
+
+MODES_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from kubesweep import trial
+    mode = trial.parameters()["mode"]
+    if mode == "fail":
+        raise SystemExit(3)
+    if mode == "slow":
+        time.sleep(120)
+    if mode == "silent":
+        raise SystemExit(0)
+    for step in range(1, 4):
+        trial.report(step=step, accuracy=0.3 * step)
+        time.sleep(0.5)
+    """
+)
+
+
+def modes_sweep(name: str, modes: list[str], max_failed: int | None) -> dict[str, Any]:
+    sweep = grid_sweep(name)
+    spec = sweep["spec"]
+    spec["searchSpace"] = {"mode": {"type": "choice", "values": modes}}
+    spec["limits"] = {
+        "maxTotalTrials": len(modes),
+        "maxConcurrentTrials": 4,
+        "trialTimeout": 6,
+        **({"maxFailedTrials": max_failed} if max_failed is not None else {}),
+    }
+    container = spec["trial"]["template"]["spec"]["template"]["spec"]["containers"][0]
+    container["command"] = ["python", "-c", MODES_SCRIPT]
+    del container["resources"]
+    return sweep
+
+
+def test_failed_timed_out_and_silent_trials_end_in_the_right_phase(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    sweep = modes_sweep("modes", ["ok", "fail", "slow", "silent"], max_failed=5)
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    status = wait_for("the sweep to finish", lambda: finished(cluster, namespace, "modes"), 120)
+    by_mode = {t["spec"]["parameters"]["mode"]: t["status"] for t in trials_of(cluster, namespace)}
+    assert by_mode["ok"]["phase"] == "Succeeded"
+    assert by_mode["fail"]["phase"] == "Failed"
+    assert by_mode["fail"]["reason"] == "Error"
+    assert "exited with code 3" in by_mode["fail"]["message"]
+    assert by_mode["slow"]["phase"] == "Failed"
+    assert by_mode["slow"]["reason"] in ("TrialTimeout", "DeadlineExceeded")
+    assert by_mode["silent"]["phase"] == "MetricsUnavailable"
+    assert "without reporting accuracy" in by_mode["silent"]["message"]
+    assert status["phase"] == "Succeeded"
+    assert status["bestTrial"]["name"] == "modes-0"
+    counts = status["trials"]
+    assert (counts["succeeded"], counts["failed"], counts["metricsUnavailable"]) == (1, 2, 1)
+
+
+def test_max_failed_trials_ends_the_sweep_as_failed(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    sweep = modes_sweep("failing", ["fail", "fail", "ok", "ok"], max_failed=1)
+    sweep["spec"]["limits"]["maxConcurrentTrials"] = 1
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    status = wait_for("the sweep to finish", lambda: finished(cluster, namespace, "failing"), 90)
+    assert status["phase"] == "Failed"
+    failed = next(c for c in status["conditions"] if c["type"] == "Failed")
+    assert failed["status"] == "True"
+    assert failed["reason"] == "MaxFailedTrialsExceeded"
+    assert "more than maxFailedTrials 1" in failed["message"]
+    assert len(trials_of(cluster, namespace)) == 2  # it stopped creating trials
+
+
+def active_jobs(cluster: Cluster, namespace: str) -> int:
+    count = 0
+    for job in cluster.batch.list_namespaced_job(namespace).items:
+        done = any(
+            c.type in ("Complete", "Failed") and c.status == "True"
+            for c in job.status.conditions or []
+        )
+        count += 0 if done else 1
+    return count
+
+
+def test_concurrency_holds_and_trials_without_a_gpu_are_pending_with_the_reason(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    sweep = grid_sweep("gpus")
+    spec = sweep["spec"]
+    spec["searchSpace"] = {
+        "quality": {"type": "choice", "values": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]}
+    }
+    spec["limits"] = {"maxTotalTrials": 7, "maxConcurrentTrials": 5}
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+
+    most = 0
+    pending_seen: list[dict[str, Any]] = []
+
+    def progress() -> dict[str, Any] | None:
+        nonlocal most
+        most = max(most, active_jobs(cluster, namespace))
+        for trial in trials_of(cluster, namespace):
+            status = trial.get("status") or {}
+            if status.get("phase") == "Pending" and status.get("reason") == "Unschedulable":
+                pending_seen.append(status)
+        return finished(cluster, namespace, "gpus")
+
+    status = wait_for("the sweep to finish", progress, 150, interval=0.3)
+    assert status["phase"] == "Succeeded"
+    assert most <= 5
+    assert most >= 4  # 4 GPUs: four ran at once
+    assert pending_seen, "no trial was seen Pending for want of a GPU"
+    assert "Insufficient nvidia.com/gpu" in pending_seen[0]["message"]
+    assert status["trials"]["succeeded"] == 7
+
+
+def test_a_killed_operator_resumes_without_duplicates_or_lost_trials(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    sweep = grid_sweep("restart")
+    spec = sweep["spec"]
+    spec["searchSpace"] = {"quality": {"type": "choice", "values": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}}
+    spec["limits"] = {"maxTotalTrials": 6, "maxConcurrentTrials": 2}
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    wait_for("two trials to exist", lambda: len(trials_of(cluster, namespace)) >= 2)
+    operator.kill()
+    operator.start()
+    status = wait_for("the sweep to finish", lambda: finished(cluster, namespace, "restart"), 150)
+    assert status["phase"] == "Succeeded"
+    trials = trials_of(cluster, namespace)
+    assert [t["metadata"]["name"] for t in trials] == [f"restart-{i}" for i in range(6)]
+    assert all(t["status"]["phase"] == "Succeeded" for t in trials)
+    jobs = cluster.batch.list_namespaced_job(namespace).items
+    assert sorted(j.metadata.name for j in jobs) == [f"restart-{i}" for i in range(6)]
+    assert status["trials"]["created"] == 6
+
+
+def test_without_prometheus_the_sweep_completes_from_termination_messages(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    sweep = grid_sweep("blind")
+    sweep["spec"]["limits"] = {"maxTotalTrials": 4, "maxConcurrentTrials": 4}
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    wait_for(
+        "the sweep to run",
+        lambda: sweep_status(cluster, namespace, "blind").get("phase") == "Running",
+    )
+    cluster.testbed.stop_prometheus()
+    try:
+        stale: list[dict[str, Any]] = []
+
+        def progress() -> dict[str, Any] | None:
+            status = sweep_status(cluster, namespace, "blind")
+            stale.extend(
+                c for c in status.get("conditions") or []
+                if c["type"] == "MetricsStale" and c["status"] == "True"
+            )  # fmt: skip
+            return finished(cluster, namespace, "blind")
+
+        status = wait_for("the sweep to finish", progress, 120, interval=0.3)
+    finally:
+        cluster.testbed.start_prometheus()
+    assert stale, "no MetricsStale condition while Prometheus was down"
+    assert stale[0]["reason"] == "PrometheusUnavailable"
+    assert status["phase"] == "Succeeded"
+    assert status["bestTrial"]["parameters"] == {"quality": 0.9}
+    assert status["bestTrial"]["metric"] == pytest.approx(0.9)
+    assert status["bestTrial"]["step"] == 8

@@ -140,7 +140,9 @@ def view_trial(
             finished_at = None
     if phase not in FINAL:
         finished_at = None
-    started = seen.started_at if phase is not TrialPhase.PENDING else None
+    # A trial awaiting its metrics has stopped running: trialTimeout no longer applies.
+    running = phase is TrialPhase.RUNNING and reason != "AwaitingMetrics"
+    started = seen.started_at if running else None
     record = TrialRecord(spec["index"], spec["parameters"], phase, history, started, finished_at)
     status = {
         "phase": phase.value,
