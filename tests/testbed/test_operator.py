@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.testbed.conftest import Cluster, wait_for
 
@@ -338,3 +339,27 @@ def test_without_prometheus_the_sweep_completes_from_termination_messages(
     assert status["bestTrial"]["parameters"] == {"quality": 0.9}
     assert status["bestTrial"]["metric"] == pytest.approx(0.9)
     assert status["bestTrial"]["step"] == 8
+
+
+def test_the_digits_example_trains_every_trial_for_real(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "digits" / "sweep-random-bandit.yaml"
+    sweep = yaml.safe_load(path.read_text())
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    name = sweep["metadata"]["name"]
+    status = wait_for("the digits sweep to finish", lambda: finished(cluster, namespace, name), 240)
+    assert status["phase"] == "Succeeded"
+    trials = trials_of(cluster, namespace)
+    assert len(trials) == sweep["spec"]["limits"]["maxTotalTrials"]
+    for trial in trials:
+        assert trial["status"]["phase"] in ("Succeeded", "EarlyTerminated"), trial["status"]
+        assert trial["status"]["metric"]["lastStep"] >= 1
+    finals = {t["metadata"]["name"]: t["status"]["metric"]["best"] for t in trials}
+    best = max(finals, key=lambda n: finals[n])
+    assert status["bestTrial"]["name"] == best
+    assert status["bestTrial"]["metric"] == pytest.approx(finals[best])
+    assert status["bestTrial"]["metric"] > 0.9  # a trained network, not a guess (0.1)
+    counts = status["trials"]
+    assert counts["created"] == counts["completed"] == len(trials)
+    assert counts["succeeded"] + counts["earlyTerminated"] == len(trials)

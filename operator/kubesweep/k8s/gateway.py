@@ -9,6 +9,7 @@ gone.
 from __future__ import annotations
 
 import contextlib
+import socket
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -76,9 +77,15 @@ class Gateway:
         return existing
 
     def create_job(self, body: dict[str, Any]) -> bool:
-        """Create the Job; False when it existed already."""
+        """Create the Job; False when it existed already.
+
+        Sent as plain JSON (through the generic objects API): the client's typed models
+        would reject forms the API server accepts, such as ``nvidia.com/gpu: 1`` as a number.
+        """
         try:
-            self.batch.create_namespaced_job(body["metadata"]["namespace"], body)
+            self.custom.create_namespaced_custom_object(
+                "batch", "v1", body["metadata"]["namespace"], "jobs", body
+            )
         except ApiException as error:
             if error.status == 409:
                 return False
@@ -103,16 +110,19 @@ class Gateway:
             if error.status != 404:
                 raise
 
-    def event(self, sweep: dict[str, Any], reason: str, message: str, kind: str = "Normal") -> None:
-        """A Kubernetes Event on the SweepJob."""
+    def event(
+        self, sweep: dict[str, Any], reason: str, message: str, kind: str = "Normal"
+    ) -> None:
+        """A Kubernetes Event (events.k8s.io/v1) about the SweepJob."""
         meta = sweep["metadata"]
-        stamp = now_rfc3339()
         body = {
+            "apiVersion": "events.k8s.io/v1",
+            "kind": "Event",
             "metadata": {
                 "name": f"{meta['name']}.{uuid.uuid4().hex[:12]}",
                 "namespace": meta["namespace"],
             },
-            "involvedObject": {
+            "regarding": {
                 "apiVersion": sweep["apiVersion"],
                 "kind": sweep["kind"],
                 "name": meta["name"],
@@ -120,12 +130,14 @@ class Gateway:
                 "uid": meta["uid"],
             },
             "reason": reason,
-            "message": message[:1024],
+            "note": message[:1024],
             "type": kind,
-            "source": {"component": "kubesweep"},
-            "firstTimestamp": stamp,
-            "lastTimestamp": stamp,
-            "count": 1,
+            "action": "Reconcile",
+            "eventTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "reportingController": "kubesweep.io/operator",
+            "reportingInstance": socket.gethostname()[:128],
         }
         with contextlib.suppress(ApiException):  # an Event is a courtesy: never fail over it
-            self.core.create_namespaced_event(meta["namespace"], body)
+            self.custom.create_namespaced_custom_object(
+                "events.k8s.io", "v1", meta["namespace"], "events", body
+            )
