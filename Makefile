@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install test lint unit testbed-tests crds clean testbed-build testbed-up testbed-down
+.PHONY: install test lint unit testbed-tests crds clean testbed-build testbed-up testbed-down demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ testbed-build: ## build the local control plane's binaries (cached in ~/.cache/k
 
 testbed-up: install ## start the local cluster: control plane, kwok GPU nodes, Prometheus
 	$(BIN)/python -m testbed up
+
+demo: install ## run the digits sweep on the local cluster and print the best trial
+	$(BIN)/python -m testbed.demo
 
 testbed-down: install ## stop the local cluster and remove .testbed/
 	$(BIN)/python -m testbed down

@@ -81,7 +81,7 @@ def test_every_field_has_a_description_for_kubectl_explain() -> None:
 def test_names_columns_and_status_subresource() -> None:
     crd = sweepjob_crd()
     assert crd["metadata"]["name"] == "sweepjobs.kubesweep.io"
-    assert crd["spec"]["names"]["shortNames"] == ["sweep", "sj"]
+    assert crd["spec"]["names"]["shortNames"] == ["sweep", "sj", "sweeps"]
     version = crd["spec"]["versions"][0]
     assert version["subresources"] == {"status": {}}
     columns = {c["name"]: c["jsonPath"] for c in version["additionalPrinterColumns"]}

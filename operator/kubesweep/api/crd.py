@@ -195,7 +195,7 @@ def sweepjob_crd() -> dict[str, Any]:
         SweepJob,
         "SweepJob",
         "sweepjobs",
-        ["sweep", "sj"],
+        ["sweep", "sj", "sweeps"],
         [
             {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
             {
