@@ -363,3 +363,29 @@ def test_the_digits_example_trains_every_trial_for_real(
     counts = status["trials"]
     assert counts["created"] == counts["completed"] == len(trials)
     assert counts["succeeded"] + counts["earlyTerminated"] == len(trials)
+
+
+def test_an_invalid_sweep_fails_with_the_field_named_and_deleting_a_sweep_cleans_up(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    bad = grid_sweep("bad")
+    container = bad["spec"]["trial"]["template"]["spec"]["template"]["spec"]["containers"][0]
+    container["args"] = ["--lr", "${{search_space.lr}}"]
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", bad)
+    status = wait_for("the invalid sweep to fail", lambda: finished(cluster, namespace, "bad"))
+    invalid = next(c for c in status["conditions"] if c["type"] == "Invalid")
+    assert "containers[0].args[1]" in invalid["message"]
+    assert "search_space.lr" in invalid["message"]
+    assert trials_of(cluster, namespace) == []
+
+    good = grid_sweep("good")
+    good["spec"]["limits"] = {"maxTotalTrials": 2, "maxConcurrentTrials": 2}
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", good)
+    wait_for("two trials", lambda: len(trials_of(cluster, namespace)) == 2)
+    cluster.custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", "good")
+    wait_for("the trials to be deleted", lambda: trials_of(cluster, namespace) == [], 60)
+    wait_for(
+        "the Jobs to be deleted",
+        lambda: cluster.batch.list_namespaced_job(namespace).items == [],
+        60,
+    )

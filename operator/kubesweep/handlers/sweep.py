@@ -124,6 +124,7 @@ def _trial_status_for_stop(stop: TrialToStop, view: TrialView) -> dict[str, Any]
     API_VERSION,
     "sweepjobs",
     interval=float(os.environ.get("KUBESWEEP_POLL_INTERVAL", "2")),
+    backoff=5.0,  # after a failed API call, try again soon rather than in a minute
     when=_not_finished,
 )
 def reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:

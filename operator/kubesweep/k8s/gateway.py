@@ -110,9 +110,7 @@ class Gateway:
             if error.status != 404:
                 raise
 
-    def event(
-        self, sweep: dict[str, Any], reason: str, message: str, kind: str = "Normal"
-    ) -> None:
+    def event(self, sweep: dict[str, Any], reason: str, message: str, kind: str = "Normal") -> None:
         """A Kubernetes Event (events.k8s.io/v1) about the SweepJob."""
         meta = sweep["metadata"]
         body = {
