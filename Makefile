@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install test lint unit testbed-tests crds clean testbed-build testbed-up testbed-down demo
+.PHONY: install test lint unit testbed-tests crds chart-schema clean testbed-build testbed-up testbed-down demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,16 +18,20 @@ install: $(STAMP) ## the virtualenv in .venv with kubesweep and the dev tools
 test: install lint unit testbed-tests ## everything CI checks
 
 lint: install ## ruff, mypy --strict, import-linter contracts
-	$(BIN)/ruff check operator tests examples testbed
-	$(BIN)/ruff format --check operator tests examples testbed
+	$(BIN)/ruff check operator tests examples testbed tools
+	$(BIN)/ruff format --check operator tests examples testbed tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 unit: install ## the unit tests of the pure core, the API models and the CLI
 	$(BIN)/pytest tests/unit
 
-crds: install ## regenerate crds/ from the API models
+crds: install ## regenerate crds/ and the chart's copy from the API models
 	$(BIN)/kubesweep crds --output crds
+	$(BIN)/kubesweep crds --output charts/kubesweep/files/crds
+
+chart-schema: install ## regenerate the chart's values.schema.json from values.yaml
+	$(BIN)/python tools/chart_schema.py
 
 testbed-tests: install ## tests against the local testbed (started, or reused when up)
 	$(BIN)/pytest tests/testbed

@@ -160,7 +160,9 @@ def cmd_operator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     del sweep  # imported for its handlers, which kopf registers
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     kopf.run(
-        memo=kopf.Memo(settings=OperatorSettings.from_environment(args.prometheus_url)),
+        memo=kopf.Memo(
+            settings=OperatorSettings.from_environment(args.prometheus_url, args.metrics_port)
+        ),
         clusterwide=not args.namespace,
         namespaces=args.namespace or (),
         standalone=not args.peering,
@@ -217,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--prometheus-url",
         metavar="URL",
         help="default Prometheus for sweeps that name none (env KUBESWEEP_PROMETHEUS_URL)",
+    )
+    operator.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve the operator's own metrics here (env KUBESWEEP_OPERATOR_METRICS_PORT)",
     )
     operator.add_argument(
         "--peering",

@@ -4,9 +4,11 @@ are stopped by the policy, and the best trial lands in the SweepJob's status."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,9 @@ class Operator:
     def __init__(self, cluster: Cluster, namespace: str, log: Path) -> None:
         self.cluster, self.namespace, self.log = cluster, namespace, log
         self.process: subprocess.Popen[bytes] | None = None
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.metrics_port: int = probe.getsockname()[1]
 
     def start(self) -> None:
         env = {
@@ -45,6 +50,7 @@ class Operator:
             "KUBESWEEP_PROMETHEUS_URL": self.cluster.state.prometheus_url,
             "KUBESWEEP_POLL_INTERVAL": "1",
             "KUBESWEEP_METRICS_GRACE": "8",
+            "KUBESWEEP_OPERATOR_METRICS_PORT": str(self.metrics_port),
         }
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
@@ -172,6 +178,19 @@ def test_a_grid_sweep_runs_to_success_with_the_best_trial_in_status(
     events = cluster.core.list_namespaced_event(namespace).items
     assert any(e.reason == "TrialStopped" and "grid-1" in e.message for e in events)
     assert any(e.reason == "SweepSucceeded" for e in events)
+
+    def operator_metrics() -> str | None:
+        url = f"http://127.0.0.1:{operator.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text: str = response.read().decode()
+        return text if 'kubesweep_sweeps{phase="Succeeded"} 1.0' in text else None
+
+    exposition = wait_for("the operator's metrics to show the sweep", operator_metrics)
+    assert "kubesweep_trials_created_total 4.0" in exposition
+    assert 'kubesweep_trials_stopped_total{reason="EarlyTermination"} 1.0' in exposition
+    assert 'kubesweep_trials{phase="Succeeded"} 3.0' in exposition
+    assert "kubesweep_planning_duration_seconds_count" in exposition
+    assert "kubesweep_prometheus_query_errors_total 0.0" in exposition
 
 
 MODES_SCRIPT = textwrap.dedent(

@@ -18,9 +18,16 @@ class OperatorSettings:
     """Seconds a finished trial may take to show its primary metric before it is
     MetricsUnavailable (KUBESWEEP_METRICS_GRACE)."""
 
+    metrics_port: int | None = None
+    """Serve the operator's own metrics on this port (KUBESWEEP_OPERATOR_METRICS_PORT)."""
+
     @classmethod
-    def from_environment(cls, prometheus_url: str | None = None) -> OperatorSettings:
+    def from_environment(
+        cls, prometheus_url: str | None = None, metrics_port: int | None = None
+    ) -> OperatorSettings:
+        port = metrics_port or os.environ.get("KUBESWEEP_OPERATOR_METRICS_PORT")
         return cls(
+            metrics_port=int(port) if port else None,
             prometheus_url=prometheus_url or os.environ.get("KUBESWEEP_PROMETHEUS_URL") or None,
             poll_interval=float(os.environ.get("KUBESWEEP_POLL_INTERVAL", "2")),
             metrics_grace=float(os.environ.get("KUBESWEEP_METRICS_GRACE", "30")),

@@ -26,6 +26,7 @@ from kubesweep.api.validation import validate_document
 from kubesweep.domain.planner import Plan, StopReason, TrialToStop, plan_next_step
 from kubesweep.domain.trials import TrialPhase
 from kubesweep.handlers.settings import OperatorSettings
+from kubesweep.handlers.telemetry import Telemetry
 from kubesweep.k8s.gateway import Gateway, now_rfc3339
 from kubesweep.k8s.manifests import (
     SWEEP_LABEL,
@@ -52,9 +53,25 @@ def _api_client() -> client.ApiClient:
 @kopf.on.startup()
 def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     settings.posting.enabled = False  # kubesweep posts its own Events, for users
+    # Resources are found once, by API discovery: no watching CRDs or namespaces, so the
+    # operator needs no cluster-wide read rights beyond its own resources.
+    settings.scanning.disabled = True
     memo.gateway = Gateway(_api_client())
     if "settings" not in memo:
         memo.settings = OperatorSettings.from_environment()
+    memo.telemetry = Telemetry()
+    if memo.settings.metrics_port:
+        memo.telemetry.serve(memo.settings.metrics_port)
+
+
+@kopf.on.event(API_GROUP, API_VERSION, "sweepjobs")
+def track(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    """Keep the operator's sweep and trial gauges in step with every SweepJob."""
+    body = event["object"]
+    uid = body["metadata"]["uid"]
+    memo.telemetry.observe_sweep(
+        uid, None if event["type"] == "DELETED" else body.get("status") or {}
+    )
 
 
 def _condition(kind: str, status: bool, reason: str, message: str) -> dict[str, Any]:
@@ -128,6 +145,12 @@ def _trial_status_for_stop(stop: TrialToStop, view: TrialView) -> dict[str, Any]
     when=_not_finished,
 )
 def reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:
+    telemetry: Telemetry = memo.telemetry
+    with telemetry.planning.time():
+        _reconcile(body, memo, patch, telemetry)
+
+
+def _reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, telemetry: Telemetry) -> None:
     sweep = copy.deepcopy(dict(body))
     gateway: Gateway = memo.gateway
     settings: OperatorSettings = memo.settings
@@ -162,20 +185,7 @@ def reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> 
     trials = gateway.trials(namespace, name)
     jobs = gateway.jobs(namespace, name)
     pods = gateway.pods(namespace, name)
-    url = (
-        model.spec.metrics.prometheus.url
-        if model.spec.metrics and model.spec.metrics.prometheus
-        else settings.prometheus_url
-    )
-    curves: dict[str, list[tuple[int, float]]] = {}
-    stale: str | None = None
-    if url is None:
-        stale = "no Prometheus URL: set spec.metrics.prometheus.url or the operator's default"
-    else:
-        try:
-            curves = query_curves(url, namespace, name, spec.objective.primary_metric)
-        except MetricsUnavailableError as error:
-            stale = str(error)
+    curves, stale = _read_curves(model, settings, spec.objective.primary_metric, telemetry)
     conditions = _set_condition(
         conditions,
         _condition(
@@ -212,10 +222,30 @@ def reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> 
         if view.job_missing:
             _create_job(gateway, sweep, stored[view.name], trial_timeout)
 
-    plan = plan_next_step(spec, [v.record for v in views], now=now, started_at=started_at)
+    with telemetry.suggestion.time():
+        plan = plan_next_step(spec, [v.record for v in views], now=now, started_at=started_at)
     _carry_out(gateway, sweep, plan, by_index, stored, trial_timeout)
+    for stop in plan.stop:
+        telemetry.stopped.labels(stop.reason.value).inc()
+    telemetry.created.inc(len(plan.create))
     _write_trial_statuses(gateway, sweep, views, plan, stored)
     _write_sweep_status(gateway, sweep, patch, plan, by_index, conditions, now)
+
+
+def _read_curves(
+    model: SweepJob, settings: OperatorSettings, metric: str, telemetry: Telemetry
+) -> tuple[dict[str, list[tuple[int, float]]], str | None]:
+    """Every trial's curve from Prometheus, or why there is none (then: stale)."""
+    prometheus = model.spec.metrics.prometheus if model.spec.metrics else None
+    url = prometheus.url if prometheus else settings.prometheus_url
+    if url is None:
+        return {}, "no Prometheus URL: set spec.metrics.prometheus.url or the operator's default"
+    namespace, name = model.metadata.namespace or "", model.metadata.name or ""
+    try:
+        return query_curves(url, namespace, name, metric), None
+    except MetricsUnavailableError as error:
+        telemetry.query_errors.inc()
+        return {}, str(error)
 
 
 def _create_job(
