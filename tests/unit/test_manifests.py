@@ -79,6 +79,7 @@ def test_trial_job_substitutes_and_adds_what_kubesweep_needs() -> None:
     assert env["KUBESWEEP_PARAM_C"] == "0.5"
     assert env["KUBESWEEP_PARAM_WIDTH"] == "48"
     assert env["KUBESWEEP_POD_IP"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+    assert env["KUBESWEEP_NAMESPACE"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
 
 
 def test_trial_job_keeps_requested_retries_and_leaves_the_template_untouched() -> None:

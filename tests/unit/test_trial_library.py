@@ -36,6 +36,7 @@ def test_reports_every_step_as_a_gauge_and_writes_the_summary(tmp_path: Path) ->
     env = {
         **os.environ,
         "KUBESWEEP_SWEEP": "s",
+        "KUBESWEEP_NAMESPACE": "ml",
         "KUBESWEEP_TRIAL": "s-0",
         "KUBESWEEP_PARAMETERS": '{"lr": 0.1}',
         "KUBESWEEP_PRIMARY_METRIC": "accuracy",
@@ -54,7 +55,8 @@ def test_reports_every_step_as_a_gauge_and_writes_the_summary(tmp_path: Path) ->
     exposition = result.stdout
     for step, value in ((1, 0.5), (2, 0.9), (3, 0.7)):
         line = (
-            f'kubesweep_trial_metric{{metric="accuracy",step="{step}",sweep="s",trial="s-0"}} '
+            f'kubesweep_trial_metric{{metric="accuracy",step="{step}",sweep="s",'
+            f'sweep_namespace="ml",trial="s-0"}} '
             f"{value}"
         )
         assert line in exposition

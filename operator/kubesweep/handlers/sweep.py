@@ -217,10 +217,13 @@ def _reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, telemetry: T
     stored = {t["metadata"]["name"]: t for t in trials}
     trial_timeout = to_limits(model.spec.limits).trial_timeout
 
-    # Jobs lost between creating a SweepTrial and its Job (a crash) are made now.
+    # Repair what a crash between two writes left: a SweepTrial without its Job gets one; a
+    # trial recorded as stopped whose Job still exists loses it.
     for view in views:
         if view.job_missing:
             _create_job(gateway, sweep, stored[view.name], trial_timeout)
+        elif _was_stopped(view.status) and view.name in jobs:
+            gateway.delete_job(namespace, view.name)
 
     with telemetry.suggestion.time():
         plan = plan_next_step(spec, [v.record for v in views], now=now, started_at=started_at)
@@ -230,6 +233,11 @@ def _reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, telemetry: T
     telemetry.created.inc(len(plan.create))
     _write_trial_statuses(gateway, sweep, views, plan, stored)
     _write_sweep_status(gateway, sweep, patch, plan, by_index, conditions, now)
+
+
+def _was_stopped(status: Mapping[str, Any]) -> bool:
+    reason = str(status.get("reason") or "")
+    return reason in ("TrialTimeout", "SweepEnded") or reason.startswith("EarlyTerminated:")
 
 
 def _read_curves(
@@ -271,10 +279,12 @@ def _carry_out(
     namespace = sweep["metadata"]["namespace"]
     for stop in plan.stop:
         view = by_index[stop.index]
-        gateway.delete_job(namespace, view.name)
+        # The decision is recorded before the Job goes, so a crash in between cannot make
+        # the next tick mistake the trial for one whose Job was never created.
         new_status = _trial_status_for_stop(stop, view)
         gateway.patch_trial_status(namespace, view.name, new_status)
         stored[view.name]["status"] = new_status
+        gateway.delete_job(namespace, view.name)
         gateway.event(
             sweep, "TrialStopped", f"trial {view.name}: {new_status['reason']}: {stop.message}"
         )

@@ -75,6 +75,10 @@ def _environment(
         {"name": "KUBESWEEP_GOAL", "value": objective["goal"]},
         {"name": "KUBESWEEP_METRICS_PORT", "value": str(METRICS_PORT)},
         {"name": "KUBESWEEP_POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+        {
+            "name": "KUBESWEEP_NAMESPACE",
+            "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}},
+        },
     ]
     env += [
         {"name": f"KUBESWEEP_PARAM_{name.upper()}", "value": format_value(value)}

@@ -1,7 +1,8 @@
 """Trial metrics from the Prometheus HTTP API.
 
-``kubesweep.trial`` exposes every reported step as ``kubesweep_trial_metric{sweep, trial,
-metric, step}``, so one instant query returns the curves of every trial of a sweep.
+``kubesweep.trial`` exposes every reported step as ``kubesweep_trial_metric{sweep_namespace,
+sweep, trial, metric, step}``, so one instant query returns the curves of every trial of a
+sweep, whatever target labels the scrape configuration adds.
 ``last_over_time`` bridges missed scrapes and keeps a finished trial's curve for a while
 after its pod is gone. Label values are escaped, so a name can never change the query.
 """
@@ -31,7 +32,7 @@ def sweep_metric_query(namespace: str, sweep: str, metric: str) -> str:
     """The query for every trial's curve of ``metric`` in one sweep."""
     selector = ", ".join(
         f'{label}="{escape_label_value(value)}"'
-        for label, value in (("namespace", namespace), ("sweep", sweep), ("metric", metric))
+        for label, value in (("sweep_namespace", namespace), ("sweep", sweep), ("metric", metric))
     )
     return f"last_over_time(kubesweep_trial_metric{{{selector}}}[{LOOKBACK}])"
 

@@ -9,9 +9,10 @@
 
 Inside a trial pod (the operator sets ``KUBESWEEP_*`` environment variables) ``report``
 serves every reported value as the Prometheus gauge ``kubesweep_trial_metric`` with labels
-``sweep``, ``trial``, ``metric`` and ``step`` on the pod's IP and the port named in the pod's
-``prometheus.io/port`` annotation (``KUBESWEEP_METRICS_PORT``). Every step stays exposed, so
-one scrape carries the whole curve and a missed scrape loses nothing. At exit it writes the
+``sweep_namespace``, ``sweep``, ``trial``, ``metric`` and ``step`` on the pod's IP and the
+port named in the pod's ``prometheus.io/port`` annotation (``KUBESWEEP_METRICS_PORT``).
+Every step stays exposed, so one scrape carries the whole curve and a missed scrape loses
+nothing. At exit it writes the
 last and best value of each metric, and the primary metric's curve (thinned to fit), as JSON
 to the container's termination-message file (``KUBESWEEP_TERMINATION_MESSAGE_PATH``,
 default ``/dev/termination-log``), so the final values survive even when Prometheus does
@@ -47,6 +48,7 @@ def parameters() -> dict[str, Any]:
 class _Reporter:
     def __init__(self) -> None:
         self.sweep = os.environ.get("KUBESWEEP_SWEEP", "")
+        self.namespace = os.environ.get("KUBESWEEP_NAMESPACE", "")
         self.trial = os.environ.get("KUBESWEEP_TRIAL", "")
         self.primary = os.environ.get("KUBESWEEP_PRIMARY_METRIC", "")
         self.minimize = os.environ.get("KUBESWEEP_GOAL", "maximize") == "minimize"
@@ -67,7 +69,7 @@ class _Reporter:
         self.gauge = Gauge(
             "kubesweep_trial_metric",
             "A metric a kubesweep trial reported, by step",
-            ["sweep", "trial", "metric", "step"],
+            ["sweep_namespace", "sweep", "trial", "metric", "step"],
             registry=registry,
         )
         start_http_server(
@@ -80,10 +82,11 @@ class _Reporter:
                 points = self.history.setdefault(name, [])
                 points.append((step, value))
                 if self.gauge is not None:
-                    self.gauge.labels(self.sweep, self.trial, name, str(step)).set(value)
+                    labels = (self.namespace, self.sweep, self.trial, name)
+                    self.gauge.labels(*labels, str(step)).set(value)
                     if len(points) > MAX_EXPOSED_STEPS:
                         old_step = points[-MAX_EXPOSED_STEPS - 1][0]
-                        self.gauge.remove(self.sweep, self.trial, name, str(old_step))
+                        self.gauge.remove(*labels, str(old_step))
         shown = ", ".join(f"{k}={v:.6g}" for k, v in metrics.items())
         print(f"[kubesweep] step {step}: {shown}", file=sys.stderr, flush=True)
 
