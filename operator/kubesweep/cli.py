@@ -136,6 +136,26 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kubesweep.api.azure import ConversionError, convert
+
+    documents = _documents(args.file)
+    if len(documents) != 1:
+        raise _CommandError([f"{args.file}: holds {len(documents)} documents; expected one"])
+    try:
+        result = convert(documents[0], image=args.image, gpus=args.gpus, name=args.name)
+    except ConversionError as error:
+        raise _CommandError([f"{args.file}: {error}"]) from None
+    problems = validate_document(result.manifest)
+    if problems:
+        raise _CommandError([f"{args.file}: converted, but {problem}" for problem in problems])
+    out.write(f"# Converted by kubesweep convert from {Path(args.file).name}.\n")
+    for note in result.notes:
+        out.write(f"# {note}\n")
+    out.write(yaml.safe_dump(result.manifest, sort_keys=False, width=100))
+    return EXIT_OK
+
+
 def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rendered = render_crds()
     if args.output is None:
@@ -206,6 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=_seed, help="override the sampler's seed")
     sim.set_defaults(run=cmd_simulate)
 
+    conv = commands.add_parser(
+        "convert", help="print the SweepJob equivalent of an Azure ML sweep job YAML"
+    )
+    conv.add_argument("file", metavar="AZURE_SWEEP.yml")
+    conv.add_argument("--image", required=True, help="the trials' container image")
+    conv.add_argument(
+        "--gpus", type=_non_negative_int, default=0, metavar="N", help="nvidia.com/gpu per trial"
+    )
+    conv.add_argument("--name", help="the SweepJob's name (default: from the Azure job)")
+    conv.set_defaults(run=cmd_convert)
+
     operator = commands.add_parser(
         "operator", help="run the operator against the current kubeconfig or in-cluster config"
     )
@@ -252,6 +283,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
     return value
 
 
