@@ -156,6 +156,109 @@ def cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cluster(namespace: str | None) -> tuple[Any, str]:
+    """The custom-objects API of the current kubeconfig (or in-cluster), and the namespace."""
+    from kubernetes import client, config
+
+    path = os.environ.get("KUBECONFIG")  # read now: the client reads it once, at import
+    try:
+        config.load_kube_config(config_file=path)  # type: ignore[no-untyped-call]
+        _, context = config.list_kube_config_contexts(config_file=path)  # type: ignore[no-untyped-call]
+        default = (context or {}).get("context", {}).get("namespace") or "default"
+    except config.ConfigException:
+        config.load_incluster_config()  # type: ignore[no-untyped-call]
+        default = "default"
+    return client.CustomObjectsApi(), namespace or default
+
+
+def _read_sweep(api: Any, namespace: str, name: str) -> tuple[dict[str, Any], list[Any]]:
+    from kubernetes.client.exceptions import ApiException
+
+    from kubesweep.api.models import API_GROUP, API_VERSION
+
+    try:
+        sweep = api.get_namespaced_custom_object(
+            API_GROUP, API_VERSION, namespace, "sweepjobs", name
+        )
+    except ApiException as error:
+        if error.status == 404:
+            raise _CommandError(
+                [f"sweepjob {name!r} not found in namespace {namespace!r}"]
+            ) from None
+        raise
+    trials = api.list_namespaced_custom_object(
+        API_GROUP,
+        API_VERSION,
+        namespace,
+        "sweeptrials",
+        label_selector=f"kubesweep.io/sweep={name}",
+    )["items"]
+    return sweep, trials
+
+
+def cmd_get(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kubesweep.api import results
+    from kubesweep.api.models import API_GROUP, API_VERSION
+
+    api, namespace = _cluster(args.namespace)
+    if args.sweep is None:
+        sweeps = api.list_namespaced_custom_object(API_GROUP, API_VERSION, namespace, "sweepjobs")[
+            "items"
+        ]
+        if args.output in ("json", "yaml"):
+            _dump(sweeps, args.output, out)
+            return EXIT_OK
+        rows = results.sweep_rows(sweeps)
+        if args.output != "wide":
+            rows = [{k: v for k, v in r.items() if k not in ("METRIC", "BEST TRIAL")} for r in rows]
+        out.write(results.table(rows))
+        return EXIT_OK
+    sweep, trials = _read_sweep(api, namespace, args.sweep)
+    if args.output in ("json", "yaml"):
+        _dump({"sweep": sweep, "trials": results.trial_records(trials)}, args.output, out)
+        return EXIT_OK
+    rows = results.leaderboard(sweep, trials)
+    if args.output == "wide":
+        extra = {r["trial"]: r for r in results.trial_records(trials)}
+        for row in rows:
+            record = extra[row["TRIAL"]]
+            row["LAST"] = "-" if record["last"] is None else f"{record['last']:.6g}"
+            row["BEST STEP"] = str(record["bestStep"] or "-")
+    out.write(results.table(rows))
+    return EXIT_OK
+
+
+def _dump(data: Any, form: str, out: TextIO) -> None:
+    if form == "json":
+        json.dump(data, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(yaml.safe_dump(data, sort_keys=False))
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import csv
+
+    from kubesweep.api import results
+
+    api, namespace = _cluster(args.namespace)
+    sweep, trials = _read_sweep(api, namespace, args.sweep)
+    records = results.trial_records(trials)
+    if args.format == "json":
+        _dump(records, "json", out)
+        return EXIT_OK
+    names = list(sweep["spec"]["searchSpace"])
+    columns = ["trial", "index", "status", "reason", "steps", "best", "bestStep", "last"]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns + names)
+    for record in records:
+        writer.writerow(
+            [record[c] if record[c] is not None else "" for c in columns]
+            + [record["parameters"].get(n, "") for n in names]
+        )
+    return EXIT_OK
+
+
 def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rendered = render_crds()
     if args.output is None:
@@ -225,6 +328,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--seed", type=_seed, help="override the sampler's seed")
     sim.set_defaults(run=cmd_simulate)
+
+    get = commands.add_parser(
+        "get", help="every sweep with its progress, or one sweep's trial leaderboard"
+    )
+    get.add_argument("sweep", nargs="?", metavar="SWEEP")
+    get.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
+    get.add_argument("-o", "--output", choices=["json", "yaml", "wide"])
+    get.set_defaults(run=cmd_get)
+
+    export = commands.add_parser(
+        "export", help="one row per trial: parameters, status, steps and metrics"
+    )
+    export.add_argument("sweep", metavar="SWEEP")
+    export.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.set_defaults(run=cmd_export)
 
     conv = commands.add_parser(
         "convert", help="print the SweepJob equivalent of an Azure ML sweep job YAML"
