@@ -259,6 +259,89 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+FINISHED_PHASES = ("Succeeded", "Failed", "Stopped")
+
+
+def _sweep_events(namespace: str, name: str) -> list[dict[str, str]]:
+    from kubernetes import client
+
+    listing = client.CoreV1Api().list_namespaced_event(
+        namespace, field_selector=f"involvedObject.name={name},involvedObject.kind=SweepJob"
+    )
+    events = []
+    for event in listing.items:
+        stamp = event.event_time or event.last_timestamp or event.first_timestamp
+        events.append(
+            {
+                "time": stamp.strftime("%H:%M:%S") if stamp else "",
+                "sort": stamp.isoformat() if stamp else "",
+                "reason": event.reason or "",
+                "message": (event.message or "").replace("\n", " ")[:160],
+            }
+        )
+    return sorted(events, key=lambda e: e["sort"])
+
+
+def cmd_watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import time
+
+    from kubesweep.api import results
+
+    api, namespace = _cluster(args.namespace)
+    tty = out.isatty()
+    shown: list[str] = []
+    while True:
+        sweep, _ = _read_sweep(api, namespace, args.sweep)
+        lines = results.watch_view(sweep, _sweep_events(namespace, args.sweep))
+        if tty:
+            out.write("\x1b[H\x1b[2J" + "\n".join(lines) + "\n")
+        else:
+            # Line output: each line once, when it first appears.
+            for line in lines:
+                if line not in shown:
+                    out.write(line + "\n")
+                    shown.append(line)
+        out.flush()
+        phase = (sweep.get("status") or {}).get("phase")
+        if phase in FINISHED_PHASES:
+            return EXIT_OK if phase == "Succeeded" else EXIT_INVALID
+        time.sleep(args.interval)
+
+
+def cmd_plot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kubesweep.api import results
+    from kubesweep.metrics.prometheus import MetricsUnavailableError, query_curves
+
+    try:
+        from kubesweep import plotting
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise _CommandError(["plot needs matplotlib: pip install 'kubesweep[plot]'"]) from None
+    target = Path(args.output)
+    if target.suffix not in (".png", ".html"):
+        raise _CommandError([f"-o: {args.output!r} must end in .png or .html"], EXIT_USAGE)
+    api, namespace = _cluster(args.namespace)
+    sweep, trials = _read_sweep(api, namespace, args.sweep)
+    url = (
+        args.prometheus_url
+        or ((sweep["spec"].get("metrics") or {}).get("prometheus") or {}).get("url")
+        or os.environ.get("KUBESWEEP_PROMETHEUS_URL")
+    )
+    curves: dict[str, list[tuple[int, float]]] = {}
+    if url:
+        metric = sweep["spec"]["objective"]["primaryMetric"]
+        try:
+            curves = query_curves(url, namespace, args.sweep, metric)
+        except MetricsUnavailableError as error:
+            print(f"{error}; plotting the curves kept in the SweepTrials", file=err)
+    if target.suffix == ".png":
+        target.write_bytes(plotting.render_png(sweep, trials, curves))
+    else:
+        board = results.leaderboard(sweep, trials)
+        target.write_text(plotting.render_html(sweep, trials, curves, board), encoding="utf-8")
+    print(f"wrote {target}", file=err)
+    return EXIT_OK
+
+
 def cmd_crds(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rendered = render_crds()
     if args.output is None:
@@ -329,21 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=_seed, help="override the sampler's seed")
     sim.set_defaults(run=cmd_simulate)
 
-    get = commands.add_parser(
-        "get", help="every sweep with its progress, or one sweep's trial leaderboard"
-    )
-    get.add_argument("sweep", nargs="?", metavar="SWEEP")
-    get.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
-    get.add_argument("-o", "--output", choices=["json", "yaml", "wide"])
-    get.set_defaults(run=cmd_get)
-
-    export = commands.add_parser(
-        "export", help="one row per trial: parameters, status, steps and metrics"
-    )
-    export.add_argument("sweep", metavar="SWEEP")
-    export.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
-    export.add_argument("--format", choices=["csv", "json"], default="csv")
-    export.set_defaults(run=cmd_export)
+    _add_cluster_commands(commands)
 
     conv = commands.add_parser(
         "convert", help="print the SweepJob equivalent of an Azure ML sweep job YAML"
@@ -393,6 +462,42 @@ def build_parser() -> argparse.ArgumentParser:
     crds.add_argument("--output", metavar="DIR", help="write one file per CRD into DIR")
     crds.set_defaults(run=cmd_crds)
     return parser
+
+
+def _add_cluster_commands(commands: Any) -> None:
+    """The commands that read a cluster: get, export, watch, plot."""
+    get = commands.add_parser(
+        "get", help="every sweep with its progress, or one sweep's trial leaderboard"
+    )
+    get.add_argument("sweep", nargs="?", metavar="SWEEP")
+    get.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
+    get.add_argument("-o", "--output", choices=["json", "yaml", "wide"])
+    get.set_defaults(run=cmd_get)
+
+    export = commands.add_parser(
+        "export", help="one row per trial: parameters, status, steps and metrics"
+    )
+    export.add_argument("sweep", metavar="SWEEP")
+    export.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.set_defaults(run=cmd_export)
+
+    watch = commands.add_parser(
+        "watch", help="a live view of one sweep until it ends (line output when not a TTY)"
+    )
+    watch.add_argument("sweep", metavar="SWEEP")
+    watch.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
+    watch.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes")
+    watch.set_defaults(run=cmd_watch)
+
+    plot = commands.add_parser(
+        "plot", help="curves per step, hyperparameters and best-so-far, as PNG or HTML"
+    )
+    plot.add_argument("sweep", metavar="SWEEP")
+    plot.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.html")
+    plot.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
+    plot.add_argument("--prometheus-url", metavar="URL", help="default: the sweep's, then env")
+    plot.set_defaults(run=cmd_plot)
 
 
 def _positive_int(text: str) -> int:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,7 +62,10 @@ def sweep(cluster: Cluster, crds: None, namespace: str, monkeypatch: pytest.Monk
         if reason:
             status["reason"] = reason
         if best is not None:
-            status["metric"] = {"best": best, "bestStep": steps, "last": best, "lastStep": steps}
+            curve = [[step, best * step / steps] for step in range(1, steps + 1)]
+            status["metric"] = {
+                "best": best, "bestStep": steps, "last": best, "lastStep": steps, "curve": curve,
+            }  # fmt: skip
         cluster.custom.patch_namespaced_custom_object_status(
             GROUP, VERSION, namespace, "sweeptrials", f"board-{index}", {"status": status}
         )
@@ -120,3 +126,59 @@ def test_a_missing_sweep_is_named(sweep: str) -> None:
     code, text = run("get", "nope", "-n", sweep)
     assert code == 1
     assert f"sweepjob 'nope' not found in namespace '{sweep}'" in text
+
+
+def test_watch_prints_lines_until_the_sweep_ends(cluster: Cluster, sweep: str) -> None:
+    uid = cluster.custom.get_namespaced_custom_object(GROUP, VERSION, sweep, "sweepjobs", "board")[
+        "metadata"
+    ]["uid"]
+    event = {
+        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": {"name": "board.started", "namespace": sweep},
+        "regarding": {"apiVersion": f"{GROUP}/{VERSION}", "kind": "SweepJob", "name": "board",
+                      "namespace": sweep, "uid": uid},
+        "reason": "TrialStopped", "note": "trial board-1: EarlyTerminated:bandit", "type": "Normal",
+        "action": "Reconcile", "eventTime": "2026-01-01T00:00:00.000000Z",
+        "reportingController": "kubesweep.io/operator", "reportingInstance": "test",
+    }  # fmt: skip
+    cluster.custom.create_namespaced_custom_object("events.k8s.io", "v1", sweep, "events", event)
+
+    def finish() -> None:
+        time.sleep(1.5)
+        cluster.custom.patch_namespaced_custom_object_status(
+            GROUP, VERSION, sweep, "sweepjobs", "board",
+            {"status": {"phase": "Succeeded", "trials": {"completed": 4, "running": 0}}},
+        )  # fmt: skip
+
+    ending = threading.Thread(target=finish)
+    ending.start()
+    code, text = run("watch", "board", "-n", sweep, "--interval", "0.3")
+    ending.join()
+    assert code == 0
+    lines = text.splitlines()
+    assert lines[0] == "board  Running  [" + "#" * 22 + "." * 8 + "] 3/4"
+    assert "trials: pending 0  running 1" in lines[1]
+    assert lines[2].startswith("best: board-0 accuracy=0.9 at step 8")
+    assert any("TrialStopped: trial board-1: EarlyTerminated:bandit" in line for line in lines)
+    assert any(line.startswith("board  Succeeded  [####") for line in lines)
+    assert len(lines) == len(set(lines)), "line output repeats nothing"
+
+
+def test_plot_writes_a_png_and_an_html_page(cluster: Cluster, sweep: str, tmp_path: Path) -> None:
+    import matplotlib.image
+
+    png = tmp_path / "board.png"
+    code, _ = run("plot", "board", "-n", sweep, "-o", str(png), "--prometheus-url",
+                  cluster.state.prometheus_url)  # fmt: skip
+    assert code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = matplotlib.image.imread(str(png))
+    assert pixels.shape[:2] == (500, 1600)
+    assert float(pixels[..., :3].std()) > 0.05, "the image is blank"
+    page = tmp_path / "board.html"
+    assert run("plot", "board", "-n", sweep, "-o", str(page))[0] == 0
+    text = page.read_text()
+    assert "<img" in text
+    assert "data:image/png;base64," in text
+    assert "board-0" in text
+    assert run("plot", "board", "-n", sweep, "-o", str(tmp_path / "x.jpg"))[0] == 2

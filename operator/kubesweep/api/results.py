@@ -121,3 +121,46 @@ def table(rows: Sequence[Mapping[str, str]]) -> str:
     lines = ["   ".join(h.ljust(widths[h]) for h in headers).rstrip()]
     lines += ["   ".join(r[h].ljust(widths[h]) for h in headers).rstrip() for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def progress_bar(done: int, total: int, width: int = 30) -> str:
+    filled = 0 if total <= 0 else min(width, round(width * done / total))
+    return "[" + "#" * filled + "." * (width - filled) + f"] {done}/{total}"
+
+
+def watch_view(
+    sweep: Mapping[str, Any], events: Sequence[Mapping[str, str]], recent: int = 5
+) -> list[str]:
+    """The lines ``kubesweep watch`` shows: progress, counts by phase, best trial, events."""
+    status = sweep.get("status") or {}
+    counts = status.get("trials") or {}
+    total = sweep["spec"]["limits"]["maxTotalTrials"]
+    best = status.get("bestTrial") or {}
+    metric = sweep["spec"]["objective"]["primaryMetric"]
+    lines = [
+        f"{sweep['metadata']['name']}  {status.get('phase') or 'Pending'}  "
+        + progress_bar(int(counts.get("completed") or 0), total),
+        "trials: "
+        + "  ".join(
+            f"{label} {counts.get(key, 0)}"
+            for label, key in (
+                ("pending", "pending"),
+                ("running", "running"),
+                ("succeeded", "succeeded"),
+                ("stopped", "earlyTerminated"),
+                ("failed", "failed"),
+                ("no-metrics", "metricsUnavailable"),
+            )
+        ),
+        (
+            f"best: {best['name']} {metric}={_number(best.get('metric'))} at step "
+            f"{best.get('step')} {best.get('parameters')}"
+            if best
+            else f"best: none yet ({metric})"
+        ),
+    ]
+    for event in list(events)[-recent:]:
+        lines.append(
+            f"  {event.get('time', '')}  {event.get('reason', '')}: {event.get('message', '')}"
+        )
+    return lines
