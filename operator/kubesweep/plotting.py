@@ -19,9 +19,15 @@ from typing import Any
 Curves = Mapping[str, Sequence[tuple[int, float]]]
 
 
-def _numeric(values: Sequence[Any]) -> list[float]:
-    """Parameter values on one axis: numbers as they are, other values by their rank."""
+LOG_TYPES = ("loguniform", "qloguniform", "lognormal", "qlognormal")
+
+
+def _numeric(values: Sequence[Any], log: bool = False) -> list[float]:
+    """Parameter values on one axis: numbers as they are (log10 for log-scale types, when
+    all are positive), other values by their rank."""
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        if log and all(v > 0 for v in values):
+            return [math.log10(v) for v in values]
         return [float(v) for v in values]
     order = {v: i for i, v in enumerate(sorted({str(v) for v in values}))}
     return [float(order[str(v)]) for v in values]
@@ -87,7 +93,14 @@ def render_png(
 
     names = list(sweep["spec"]["searchSpace"])
     if names and ordered:
-        columns = [_numeric([t["spec"]["parameters"].get(n) for t in ordered]) for n in names]
+        space = sweep["spec"]["searchSpace"]
+        columns = [
+            _numeric(
+                [t["spec"]["parameters"].get(n) for t in ordered],
+                log=space[n].get("type") in LOG_TYPES,
+            )
+            for n in names
+        ]
         scaled = []
         for column in columns:
             lo, hi = min(column), max(column)
@@ -97,7 +110,8 @@ def render_png(
                 range(len(names)), [scaled[c][row] for c in range(len(names))],
                 color=colour(best), alpha=0.8, lw=1.2,
             )  # fmt: skip
-        parallel_axes.set_xticks(range(len(names)), names, rotation=20)
+        labels = [f"log10 {n}" if space[n].get("type") in LOG_TYPES else n for n in names]
+        parallel_axes.set_xticks(range(len(names)), labels, rotation=20)
     parallel_axes.set(ylabel="scaled value", title="hyperparameters (colour: best metric)")
 
     running = best_so_far(bests, minimize)

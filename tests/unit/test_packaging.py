@@ -37,7 +37,9 @@ def test_wheel_installs_a_working_kubesweep(tmp_path: Path) -> None:
     assert "kubesweep/domain/planner.py" in names
     assert not any(name.startswith(("tests/", "examples/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "kubesweep = kubesweep.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "kubesweep = kubesweep.cli:main" in scripts
+    assert "kubectl-sweep = kubesweep.cli:main" in scripts  # the kubectl plugin
 
     target = tmp_path / "site"
     subprocess.run(
