@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kubesweep.domain.errors import SpecError
-from kubesweep.domain.policies._base import EvaluationSchedule, StopDecision
+from kubesweep.domain.policies._base import EvaluationSchedule, StopDecision, judged_point
 from kubesweep.domain.trials import Goal, Objective, TrialRecord
 
 
@@ -62,12 +62,10 @@ class BanditPolicy:
     def evaluate(
         self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
     ) -> StopDecision | None:
-        step = self.schedule.latest_evaluation_step(trial.latest_step)
-        if step is None:
-            return None
-        own = trial.best_until(step, objective)
+        own = judged_point(self.schedule, trial, objective)
         if own is None:
             return None
+        step = own.step
         best = own.value
         for other in trials:
             point = other.best_until(step, objective)

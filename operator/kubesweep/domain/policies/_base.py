@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kubesweep.domain.errors import SpecError
-from kubesweep.domain.trials import Objective, TrialRecord
+from kubesweep.domain.trials import MetricPoint, Objective, TrialRecord
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,19 @@ class EvaluationSchedule:
         if step < 1 or step < self.delay:
             return None
         return step
+
+
+def judged_point(
+    schedule: EvaluationSchedule, trial: TrialRecord, objective: Objective
+) -> MetricPoint | None:
+    """The trial's best report up to its latest evaluation step, or None when the policy
+    does not look now (before the delay, between intervals, or nothing reported).
+    ``MetricPoint.step`` of the answer is the evaluation step, not the report's."""
+    step = schedule.latest_evaluation_step(trial.latest_step)
+    if step is None:
+        return None
+    own = trial.best_until(step, objective)
+    return None if own is None else MetricPoint(step, own.value)
 
 
 def others_at(trial: TrialRecord, trials: Sequence[TrialRecord], step: int) -> list[TrialRecord]:

@@ -14,7 +14,12 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kubesweep.domain.policies._base import EvaluationSchedule, StopDecision, others_at
+from kubesweep.domain.policies._base import (
+    EvaluationSchedule,
+    StopDecision,
+    judged_point,
+    others_at,
+)
 from kubesweep.domain.trials import Objective, TrialRecord
 
 
@@ -26,12 +31,10 @@ class MedianStoppingPolicy:
     def evaluate(
         self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
     ) -> StopDecision | None:
-        step = self.schedule.latest_evaluation_step(trial.latest_step)
-        if step is None:
-            return None
-        own = trial.best_until(step, objective)
+        own = judged_point(self.schedule, trial, objective)
         if own is None:
             return None
+        step = own.step
         averages = [
             average
             for other in others_at(trial, trials, step)

@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kubesweep.domain.errors import SpecError
-from kubesweep.domain.policies._base import EvaluationSchedule, StopDecision, others_at
+from kubesweep.domain.policies._base import (
+    EvaluationSchedule,
+    StopDecision,
+    judged_point,
+    others_at,
+)
 from kubesweep.domain.trials import Objective, TrialRecord
 
 
@@ -36,12 +41,10 @@ class TruncationSelectionPolicy:
     def evaluate(
         self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
     ) -> StopDecision | None:
-        step = self.schedule.latest_evaluation_step(trial.latest_step)
-        if step is None:
-            return None
-        own = trial.best_until(step, objective)
+        own = judged_point(self.schedule, trial, objective)
         if own is None:
             return None
+        step = own.step
         values = [own.value]
         for other in others_at(trial, trials, step):
             if self.exclude_finished_jobs and not other.phase.active:

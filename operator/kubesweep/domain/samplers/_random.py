@@ -16,8 +16,9 @@ from kubesweep.domain.space import ParameterValue, SearchSpace
 from kubesweep.domain.trials import TrialRecord
 
 
-class RandomSampler:
-    """Independent uniform points, from a generator seeded by (seed, index)."""
+class _UnitCubeSampler:
+    """A sampler that draws trial ``index``'s point of the unit cube and maps it through
+    the distributions; subclasses say how the point is drawn."""
 
     def __init__(self, space: SearchSpace, *, seed: int) -> None:
         self._space = space
@@ -28,8 +29,7 @@ class RandomSampler:
         return None
 
     def unit_point(self, index: int) -> np.ndarray:
-        generator = np.random.default_rng([abs(self._seed), int(self._seed < 0), index])
-        return generator.random(self._space.dimensions)
+        raise NotImplementedError
 
     def suggest(
         self, index: int, history: Sequence[TrialRecord]
@@ -37,20 +37,20 @@ class RandomSampler:
         return self._space.from_unit(self.unit_point(index).tolist())
 
 
-class SobolSampler:
+class RandomSampler(_UnitCubeSampler):
+    """Independent uniform points, from a generator seeded by (seed, index)."""
+
+    def unit_point(self, index: int) -> np.ndarray:
+        generator = np.random.default_rng([abs(self._seed), int(self._seed < 0), index])
+        return generator.random(self._space.dimensions)
+
+
+class SobolSampler(_UnitCubeSampler):
     """Scrambled Sobol points (Owen scrambling, seeded), in sequence order.
 
     The first ``2**k`` points are balanced: in each parameter's unit interval, every one of
     ``2**k`` equal slices holds exactly one point.
     """
-
-    def __init__(self, space: SearchSpace, *, seed: int) -> None:
-        self._space = space
-        self._seed = seed
-
-    @property
-    def size(self) -> None:
-        return None
 
     def unit_points(self, count: int) -> np.ndarray:
         """The first ``count`` points of the sequence."""
@@ -63,8 +63,3 @@ class SobolSampler:
             engine.fast_forward(index)
         point: np.ndarray = engine.random(1)[0]
         return point
-
-    def suggest(
-        self, index: int, history: Sequence[TrialRecord]
-    ) -> dict[str, ParameterValue] | None:
-        return self._space.from_unit(self.unit_point(index).tolist())
