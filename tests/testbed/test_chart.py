@@ -206,7 +206,7 @@ def release(cluster: Cluster, helm: str, namespace: str) -> Iterator[dict[str, s
 def test_install_then_a_sweep_under_the_charts_identity_then_uninstall(
     cluster: Cluster, helm: str, namespace: str, release: dict[str, str], tmp_path: Path
 ) -> None:
-    from tests.testbed.test_operator import GROUP, VERSION, finished, grid_sweep
+    from tests.testbed.test_operator import GROUP, VERSION, finished
 
     home = release["namespace"]
     account = f"system:serviceaccount:{home}:{release['account']}"
@@ -229,16 +229,19 @@ def test_install_then_a_sweep_under_the_charts_identity_then_uninstall(
             env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        sweep = grid_sweep("charted")
-        sweep["spec"]["limits"] = {"maxTotalTrials": 2, "maxConcurrentTrials": 2}
+        sweep = yaml.safe_load(
+            (ROOT / "examples" / "digits" / "sweep-random-bandit.yaml").read_text()
+        )
+        name = sweep["metadata"]["name"]
         cluster.custom.create_namespaced_custom_object(
             GROUP, VERSION, namespace, "sweepjobs", sweep
         )
         status = wait_for(
-            "the sweep to finish", lambda: finished(cluster, namespace, "charted"), 90
+            "the digits sweep to finish", lambda: finished(cluster, namespace, name), 240
         )
         assert status["phase"] == "Succeeded", log.read_text()[-3000:]
-        assert status["bestTrial"]["parameters"] == {"quality": 0.9}
+        assert status["trials"]["completed"] == sweep["spec"]["limits"]["maxTotalTrials"]
+        assert status["bestTrial"]["metric"] > 0.9
     finally:
         operator.terminate()
         operator.wait(timeout=15)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -182,3 +186,28 @@ def test_plot_writes_a_png_and_an_html_page(cluster: Cluster, sweep: str, tmp_pa
     assert "data:image/png;base64," in text
     assert "board-0" in text
     assert run("plot", "board", "-n", sweep, "-o", str(tmp_path / "x.jpg"))[0] == 2
+
+
+def test_watch_redraws_in_a_terminal(cluster: Cluster, sweep: str) -> None:
+    cluster.custom.patch_namespaced_custom_object_status(
+        GROUP, VERSION, sweep, "sweepjobs", "board", {"status": {"phase": "Succeeded"}}
+    )
+    leader, follower = pty.openpty()
+    result = subprocess.run(
+        [sys.executable, "-m", "kubesweep", "watch", "board", "-n", sweep],
+        stdout=follower, stderr=subprocess.PIPE, check=False, timeout=60,
+    )  # fmt: skip
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+    assert result.returncode == 0, result.stderr
+    assert screen.startswith(b"\x1b[H\x1b[2J"), "a terminal gets a redrawn screen"
+    assert b"board  Succeeded  [" in screen
