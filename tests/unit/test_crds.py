@@ -223,6 +223,14 @@ BAD_SPECS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "spec.searchSpace.learning-rate",
     ),
     "bad goal": (set_in("objective.goal", "maximise"), "spec.objective.goal"),
+    "hyperband maxResource not above minResource": (
+        set_in("earlyTermination", {"type": "hyperband", "minResource": 4, "maxResource": 4}),
+        "spec.earlyTermination.maxResource",
+    ),
+    "asha with a slack": (
+        set_in("earlyTermination", {"type": "asha", "slackFactor": 0.1}),
+        "spec.earlyTermination.slackFactor",
+    ),
     "missing objective": (set_in("objective", DELETE), "spec.objective"),
 }
 """Bad specs and the field each one must be reported at; the API server rejects each too."""
@@ -277,6 +285,8 @@ GOOD_VARIATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "no sampling algorithm": set_in("samplingAlgorithm", DELETE),
     "no early termination": set_in("earlyTermination", DELETE),
     "median stopping": set_in("earlyTermination", {"type": "median_stopping"}),
+    "asha": set_in("earlyTermination", {"type": "asha", "minResource": 2, "reductionFactor": 2}),
+    "hyperband": set_in("earlyTermination", {"type": "hyperband", "maxResource": 27}),
     "duration strings": set_in("limits.timeout", "1h30m"),
     "every distribution": set_in(
         "searchSpace",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.policies import (
+    AshaPolicy,
     BanditPolicy,
     EarlyTerminationPolicy,
     EvaluationSchedule,
+    HyperbandPolicy,
     MedianStoppingPolicy,
     NoPolicy,
     PolicyConfig,
@@ -39,6 +42,8 @@ POLICIES: dict[str, EarlyTerminationPolicy] = {
     "bandit-amount": BanditPolicy(EvaluationSchedule(1, 2), slack_amount=0.05),
     "median": MedianStoppingPolicy(EvaluationSchedule(1, 2)),
     "truncation": TruncationSelectionPolicy(50, EvaluationSchedule(1, 2)),
+    "asha": AshaPolicy(min_resource=2, reduction_factor=2),
+    "hyperband": HyperbandPolicy(max_resource=8, min_resource=2, reduction_factor=2),
 }
 
 
@@ -304,3 +309,68 @@ def test_make_policy_builds_each_type() -> None:
     assert truncation == TruncationSelectionPolicy(30)
     with pytest.raises(SpecError, match="truncationPercentage"):
         make_policy(PolicyConfig(PolicyType.TRUNCATION_SELECTION))
+
+
+# -- ASHA and Hyperband ------------------------------------------------------------------------
+
+
+def test_asha_judges_at_the_highest_rung_reached_and_keeps_the_top_fraction() -> None:
+    policy = AshaPolicy(min_resource=1, reduction_factor=3)
+    # Rungs at steps 1, 3, 9. Six trials reached step 3; keep floor(6 / 3) = 2.
+    trials = [finished(i, [0.1 * i] * 3) for i in range(5)]
+    candidate = running(5, [0.05, 0.05, 0.25])
+    decision = policy.evaluate(candidate, [*trials, candidate], MAX)
+    assert decision is not None
+    assert decision.step == 3
+    assert decision.details == {"value": 0.25, "rung": 3.0, "keep": 2.0, "pool": 6.0}
+    good = running(5, [0.05, 0.05, 0.35])
+    assert policy.evaluate(good, [*trials, good], MAX) is None  # second of six: kept
+
+
+def test_asha_lets_the_first_trial_at_a_rung_go_on() -> None:
+    policy = AshaPolicy(min_resource=2, reduction_factor=2)
+    lone = running(0, [0.0, 0.0])
+    slower = running(1, [0.5])
+    assert policy.evaluate(lone, [lone, slower], MAX) is None
+
+
+def test_asha_min_early_stopping_rate_skips_rungs() -> None:
+    policy = AshaPolicy(min_resource=1, reduction_factor=2, min_early_stopping_rate=2)
+    trials = [running(0, [0.9] * 3), running(1, [0.1] * 3)]
+    assert policy.evaluate(trials[1], trials, MAX) is None  # first rung at 1 * 2**2 = 4
+
+
+def test_hyperband_brackets_and_membership() -> None:
+    policy = HyperbandPolicy(max_resource=27, min_resource=1, reduction_factor=3)
+    assert policy.brackets == 4
+    assert [policy.bracket(i) for i in range(6)] == [0, 1, 2, 3, 0, 1]
+    # Trials 0 and 4 share bracket 0 (rungs 1, 3, 9, 27); trial 1 is elsewhere.
+    trials = [running(0, [0.9]), running(1, [0.99]), running(4, [0.1])]
+    decision = policy.evaluate(trials[2], trials, MAX)
+    assert decision is not None
+    assert decision.message.startswith("bracket 0:")
+    assert policy.evaluate(trials[0], trials, MAX) is None
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: AshaPolicy(min_resource=0), "minResource"),
+        (lambda: AshaPolicy(reduction_factor=1), "reductionFactor"),
+        (lambda: AshaPolicy(min_early_stopping_rate=-1), "minEarlyStoppingRate"),
+        (lambda: HyperbandPolicy(max_resource=2, min_resource=2), "maxResource"),
+    ],
+)
+def test_asha_and_hyperband_reject_bad_settings(build: Any, field: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        build()
+    assert caught.value.field == field
+
+
+def test_make_policy_builds_asha_and_hyperband() -> None:
+    asha = make_policy(PolicyConfig(PolicyType.ASHA, min_resource=2, reduction_factor=4))
+    assert asha == AshaPolicy(2, 4, 0)
+    hyperband = make_policy(PolicyConfig(PolicyType.HYPERBAND, min_resource=1, max_resource=9))
+    assert hyperband == HyperbandPolicy(9, 1, 3)
+    with pytest.raises(SpecError, match="maxResource"):
+        make_policy(PolicyConfig(PolicyType.HYPERBAND))

@@ -131,3 +131,19 @@ def test_a_grid_as_large_as_max_total_trials_ends_by_that_limit() -> None:
     completion = simulate(grid(), curve).final_plan.completion
     assert completion is not None
     assert completion.reason is CompletionReason.MAX_TOTAL_TRIALS_REACHED
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        PolicyConfig(PolicyType.ASHA, min_resource=2, reduction_factor=2),
+        PolicyConfig(PolicyType.HYPERBAND, min_resource=2, max_resource=8, reduction_factor=2),
+    ],
+    ids=["asha", "hyperband"],
+)
+def test_asha_and_hyperband_save_steps_and_keep_the_best(policy: PolicyConfig) -> None:
+    result = simulate(grid(policy), curve)
+    document = result.to_json()
+    assert document["totalSteps"] < 60
+    assert document["bestTrial"]["parameters"] == {"quality": 0.9}
+    assert any(t["status"] == "EarlyTerminated" for t in document["trials"])

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubesweep.api.models import (
+    AshaPolicySpec,
     BanditPolicySpec,
     ChoiceDistribution,
     DistributionSpec,
     EarlyTerminationSpec,
+    HyperbandPolicySpec,
     LimitsSpec,
     LogNormalDistribution,
     LogUniformDistribution,
@@ -90,6 +92,20 @@ def to_sampling(spec: SamplingAlgorithmSpec, seed: int | None = None) -> Samplin
 def to_policy(spec: EarlyTerminationSpec | None) -> PolicyConfig | None:
     if spec is None:
         return None
+    if isinstance(spec, AshaPolicySpec):
+        return PolicyConfig(
+            type=PolicyType.ASHA,
+            min_resource=spec.min_resource,
+            reduction_factor=spec.reduction_factor,
+            min_early_stopping_rate=spec.min_early_stopping_rate,
+        )
+    if isinstance(spec, HyperbandPolicySpec):
+        return PolicyConfig(
+            type=PolicyType.HYPERBAND,
+            min_resource=spec.min_resource,
+            max_resource=spec.max_resource,
+            reduction_factor=spec.reduction_factor,
+        )
     bandit = spec if isinstance(spec, BanditPolicySpec) else None
     truncation = spec if isinstance(spec, TruncationSelectionPolicySpec) else None
     return PolicyConfig(

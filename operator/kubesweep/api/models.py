@@ -321,8 +321,48 @@ class TruncationSelectionPolicySpec(_PolicyBase):
     """Leave finished trials out of the comparison."""
 
 
+class AshaPolicySpec(ApiModel):
+    """Our extension: asynchronous successive halving. Rungs at steps minResource *
+    reductionFactor^(minEarlyStoppingRate + k); at each rung a trial goes on only if it is in
+    the top 1/reductionFactor of the trials that reached it (the first one always does)."""
+
+    type: Literal["asha"]
+    min_resource: int = Field(default=1, ge=1)
+    """Step of the first rung."""
+    reduction_factor: int = Field(default=3, ge=2)
+    """1/reductionFactor of the trials at a rung go on; rungs are this factor apart."""
+    min_early_stopping_rate: int = Field(default=0, ge=0)
+    """Skip this many rungs before the first judgement."""
+
+
+class HyperbandPolicySpec(ApiModel):
+    """Our extension: Hyperband as brackets of ASHA with growing first rungs; trial i
+    belongs to bracket i mod brackets and is compared within its bracket."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(
+            (
+                "!has(self.maxResource) || self.maxResource > "
+                "(has(self.minResource) ? self.minResource : 1)",
+                "maxResource must be greater than minResource",
+            )
+        )
+    )
+    type: Literal["hyperband"]
+    min_resource: int = Field(default=1, ge=1)
+    """Step of the first rung of the most aggressive bracket."""
+    max_resource: int = Field(ge=2)
+    """The steps a trial runs at most; sets the number of brackets."""
+    reduction_factor: int = Field(default=3, ge=2)
+    """1/reductionFactor of the trials at a rung go on; rungs are this factor apart."""
+
+
 EarlyTerminationSpec = Annotated[
-    BanditPolicySpec | MedianStoppingPolicySpec | TruncationSelectionPolicySpec,
+    BanditPolicySpec
+    | MedianStoppingPolicySpec
+    | TruncationSelectionPolicySpec
+    | AshaPolicySpec
+    | HyperbandPolicySpec,
     Field(discriminator="type"),
 ]
 
@@ -343,6 +383,8 @@ VARIANTS: dict[str, type[ApiModel]] = {
         BanditPolicySpec,
         MedianStoppingPolicySpec,
         TruncationSelectionPolicySpec,
+        AshaPolicySpec,
+        HyperbandPolicySpec,
     )
 }
 """The model of each ``type`` of distribution and policy (their type names are distinct)."""

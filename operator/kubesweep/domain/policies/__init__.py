@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kubesweep.domain.errors import SpecError
+from kubesweep.domain.policies._asha import AshaPolicy, HyperbandPolicy
 from kubesweep.domain.policies._bandit import BanditPolicy, bandit_threshold
 from kubesweep.domain.policies._base import (
     EarlyTerminationPolicy,
@@ -23,9 +24,11 @@ from kubesweep.domain.policies._truncation import TruncationSelectionPolicy
 from kubesweep.domain.trials import Objective, TrialRecord
 
 __all__ = [
+    "AshaPolicy",
     "BanditPolicy",
     "EarlyTerminationPolicy",
     "EvaluationSchedule",
+    "HyperbandPolicy",
     "MedianStoppingPolicy",
     "NoPolicy",
     "PolicyConfig",
@@ -41,6 +44,8 @@ class PolicyType(StrEnum):
     BANDIT = "bandit"
     MEDIAN_STOPPING = "median_stopping"
     TRUNCATION_SELECTION = "truncation_selection"
+    ASHA = "asha"
+    HYPERBAND = "hyperband"
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,10 @@ class PolicyConfig:
     slack_amount: float | None = None
     truncation_percentage: int | None = None
     exclude_finished_jobs: bool = False
+    min_resource: int = 1
+    max_resource: int | None = None
+    reduction_factor: int = 3
+    min_early_stopping_rate: int = 0
 
 
 def make_policy(config: PolicyConfig | None) -> EarlyTerminationPolicy:
@@ -75,6 +84,14 @@ def make_policy(config: PolicyConfig | None) -> EarlyTerminationPolicy:
         return BanditPolicy(schedule, config.slack_factor, config.slack_amount)
     if config.type is PolicyType.MEDIAN_STOPPING:
         return MedianStoppingPolicy(schedule)
+    if config.type is PolicyType.ASHA:
+        return AshaPolicy(
+            config.min_resource, config.reduction_factor, config.min_early_stopping_rate
+        )
+    if config.type is PolicyType.HYPERBAND:
+        if config.max_resource is None:
+            raise SpecError("maxResource", "is required for hyperband")
+        return HyperbandPolicy(config.max_resource, config.min_resource, config.reduction_factor)
     if config.truncation_percentage is None:
         raise SpecError("truncationPercentage", "is required for truncation_selection")
     return TruncationSelectionPolicy(

@@ -1,0 +1,147 @@
+"""ASHA (asynchronous successive halving) and Hyperband as early-termination policies.
+
+ASHA: rungs stand at steps ``minResource * reductionFactor ** (minEarlyStoppingRate + k)``
+for k = 0, 1, 2, ... A running trial is judged at the highest rung it has reached: among the
+``n`` trials (running or finished) that reached that rung, scored by their best value up to
+the rung's step, it goes on only if fewer than ``max(1, floor(n / reductionFactor))``
+trials are strictly better; so roughly the top ``1 / reductionFactor`` go on, and the first
+trial to reach a rung always does. Nothing waits for a rung to fill: that is what makes it
+asynchronous, and suited to trials that run concurrently.
+
+Hyperband: ``floor(log_reductionFactor(maxResource / minResource)) + 1`` brackets, bracket
+``b`` running ASHA with ``minEarlyStoppingRate = b``; trial ``index`` belongs to bracket
+``index mod brackets`` and is compared only with trials of its bracket. Early brackets stop
+aggressively, late ones let trials run longer, which hedges against curves that start slow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kubesweep.domain.errors import SpecError
+from kubesweep.domain.policies._base import StopDecision
+from kubesweep.domain.trials import Objective, TrialRecord
+
+
+def _check(min_resource: int, reduction_factor: int) -> None:
+    if isinstance(min_resource, bool) or min_resource < 1:
+        raise SpecError("minResource", f"must be an integer of at least 1, but got {min_resource}")
+    if isinstance(reduction_factor, bool) or reduction_factor < 2:
+        raise SpecError(
+            "reductionFactor", f"must be an integer of at least 2, but got {reduction_factor}"
+        )
+
+
+def _rung_decision(
+    name: str,
+    trial: TrialRecord,
+    population: Sequence[TrialRecord],
+    objective: Objective,
+    min_resource: int,
+    reduction_factor: int,
+    rate: int,
+) -> StopDecision | None:
+    rungs = []
+    k = 0
+    while (step := min_resource * reduction_factor ** (rate + k)) <= trial.latest_step:
+        rungs.append(step)
+        k += 1
+    if not rungs:
+        return None
+    rung = rungs[-1]
+    own = trial.best_until(rung, objective)
+    if own is None:
+        return None
+    values = [own.value]
+    for other in population:
+        if other.index != trial.index and other.latest_step >= rung:
+            point = other.best_until(rung, objective)
+            if point is not None:
+                values.append(point.value)
+    keep = max(1, math.floor(len(values) / reduction_factor))
+    better = sum(1 for value in values if objective.better(value, own.value))
+    if better < keep:
+        return None
+    return StopDecision(
+        policy=name,
+        step=rung,
+        message=(
+            f"at rung step {rung}, best {objective.primary_metric} {own.value:.6g} is not in "
+            f"the top {keep} of {len(values)} trials at that rung ({better} are better)"
+        ),
+        details={
+            "value": own.value,
+            "rung": float(rung),
+            "keep": float(keep),
+            "pool": float(len(values)),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class AshaPolicy:
+    min_resource: int = 1
+    reduction_factor: int = 3
+    min_early_stopping_rate: int = 0
+    name: str = "asha"
+
+    def __post_init__(self) -> None:
+        _check(self.min_resource, self.reduction_factor)
+        if self.min_early_stopping_rate < 0:
+            raise SpecError(
+                "minEarlyStoppingRate",
+                f"must be an integer of at least 0, but got {self.min_early_stopping_rate}",
+            )
+
+    def evaluate(
+        self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
+    ) -> StopDecision | None:
+        return _rung_decision(
+            self.name, trial, trials, objective,
+            self.min_resource, self.reduction_factor, self.min_early_stopping_rate,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HyperbandPolicy:
+    max_resource: int
+    min_resource: int = 1
+    reduction_factor: int = 3
+    name: str = "hyperband"
+
+    def __post_init__(self) -> None:
+        _check(self.min_resource, self.reduction_factor)
+        if isinstance(self.max_resource, bool) or self.max_resource <= self.min_resource:
+            raise SpecError(
+                "maxResource",
+                f"must be greater than minResource {self.min_resource}, but got "
+                f"{self.max_resource}",
+            )
+
+    @property
+    def brackets(self) -> int:
+        ratio = self.max_resource / self.min_resource
+        return math.floor(math.log(ratio, self.reduction_factor) + 1e-9) + 1
+
+    def bracket(self, index: int) -> int:
+        return index % self.brackets
+
+    def evaluate(
+        self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
+    ) -> StopDecision | None:
+        bracket = self.bracket(trial.index)
+        population = [t for t in trials if self.bracket(t.index) == bracket]
+        decision = _rung_decision(
+            self.name, trial, population, objective,
+            self.min_resource, self.reduction_factor, bracket,
+        )  # fmt: skip
+        if decision is None:
+            return None
+        return StopDecision(
+            decision.policy,
+            decision.step,
+            f"bracket {bracket}: {decision.message}",
+            {**decision.details, "bracket": float(bracket)},
+        )
