@@ -91,7 +91,7 @@ class SweepSpec:
 
     def sampler(self) -> Sampler:
         try:
-            return make_sampler(self.sampling, self.space)
+            return make_sampler(self.sampling, self.space, self.objective)
         except SpecError as error:
             raise error.under("searchSpace") from None
 
@@ -301,16 +301,20 @@ def plan_next_step(
     exhausted = sampler.size is not None and sampler.size <= limits.max_total_trials
     create: list[TrialToCreate] = []
     free = max(limits.concurrency - active, 0)
+    # Trials planned in this step are pending for the suggestions after them, so a
+    # model-based sampler spreads concurrent trials out.
+    seen = list(trials)
     for index in range(total):
         if len(create) >= free:
             break
         if index in used:
             continue
-        parameters = sampler.suggest(index, trials)
+        parameters = sampler.suggest(index, seen)
         if parameters is None:
             exhausted = True
             break
         create.append(TrialToCreate(index, parameters))
+        seen.append(TrialRecord(index, parameters, TrialPhase.PENDING))
 
     completion = None
     if not create and active == 0 and not stops and (len(used) >= total or exhausted):

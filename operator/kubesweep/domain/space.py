@@ -55,6 +55,11 @@ class Distribution(Protocol):
         """The value at the point ``u`` of ``[0, 1)``, by the inverse of the distribution."""
         ...
 
+    def to_unit(self, value: ParameterValue) -> float:
+        """Where ``value`` lies in ``[0, 1]``: the inverse of ``from_unit`` (the middle of
+        its slice for discrete values), for model-based samplers."""
+        ...
+
 
 def _finite(field: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -81,6 +86,10 @@ def _ordered(min_value: float, max_value: float) -> tuple[float, float]:
             f"maxValue={max_value!r}",
         )
     return low, high
+
+
+def _unit(u: float) -> float:
+    return min(max(u, 0.0), 1.0)
 
 
 def _clip(u: float) -> float:
@@ -128,6 +137,12 @@ class Choice:
         position = min(int(u * len(self.values)), len(self.values) - 1)
         return self.values[max(position, 0)]
 
+    def to_unit(self, value: ParameterValue) -> float:
+        for position, candidate in enumerate(self.values):
+            if candidate == value and type(candidate) is type(value):
+                return (position + 0.5) / len(self.values)
+        return 0.5
+
 
 @dataclass(frozen=True)
 class RandInt:
@@ -143,6 +158,9 @@ class RandInt:
     def from_unit(self, u: float) -> ParameterValue:
         return min(max(int(u * self.upper), 0), self.upper - 1)
 
+    def to_unit(self, value: ParameterValue) -> float:
+        return _unit((float(value) + 0.5) / self.upper)
+
 
 @dataclass(frozen=True)
 class Uniform:
@@ -157,6 +175,9 @@ class Uniform:
 
     def from_unit(self, u: float) -> ParameterValue:
         return self.min_value + min(max(u, 0.0), 1.0) * (self.max_value - self.min_value)
+
+    def to_unit(self, value: ParameterValue) -> float:
+        return _unit((float(value) - self.min_value) / (self.max_value - self.min_value))
 
 
 @dataclass(frozen=True)
@@ -176,6 +197,9 @@ class QUniform:
         raw = self.min_value + min(max(u, 0.0), 1.0) * (self.max_value - self.min_value)
         return quantize(raw, self.q)
 
+    def to_unit(self, value: ParameterValue) -> float:
+        return _unit((float(value) - self.min_value) / (self.max_value - self.min_value))
+
 
 @dataclass(frozen=True)
 class LogUniform:
@@ -191,6 +215,10 @@ class LogUniform:
     def from_unit(self, u: float) -> ParameterValue:
         exponent = self.min_value + min(max(u, 0.0), 1.0) * (self.max_value - self.min_value)
         return math.exp(exponent)
+
+    def to_unit(self, value: ParameterValue) -> float:
+        exponent = math.log(max(float(value), 1e-300))
+        return _unit((exponent - self.min_value) / (self.max_value - self.min_value))
 
 
 @dataclass(frozen=True)
@@ -210,6 +238,10 @@ class QLogUniform:
         exponent = self.min_value + min(max(u, 0.0), 1.0) * (self.max_value - self.min_value)
         return quantize(math.exp(exponent), self.q)
 
+    def to_unit(self, value: ParameterValue) -> float:
+        exponent = math.log(max(float(value), 1e-300))
+        return _unit((exponent - self.min_value) / (self.max_value - self.min_value))
+
 
 @dataclass(frozen=True)
 class Normal:
@@ -225,6 +257,9 @@ class Normal:
 
     def from_unit(self, u: float) -> ParameterValue:
         return self.mu + self.sigma * _STANDARD_NORMAL.inv_cdf(_clip(u))
+
+    def to_unit(self, value: ParameterValue) -> float:
+        return _STANDARD_NORMAL.cdf((float(value) - self.mu) / self.sigma)
 
 
 @dataclass(frozen=True)
@@ -244,6 +279,9 @@ class QNormal:
     def from_unit(self, u: float) -> ParameterValue:
         return quantize(self.mu + self.sigma * _STANDARD_NORMAL.inv_cdf(_clip(u)), self.q)
 
+    def to_unit(self, value: ParameterValue) -> float:
+        return _STANDARD_NORMAL.cdf((float(value) - self.mu) / self.sigma)
+
 
 @dataclass(frozen=True)
 class LogNormal:
@@ -259,6 +297,11 @@ class LogNormal:
 
     def from_unit(self, u: float) -> ParameterValue:
         return math.exp(self.mu + self.sigma * _STANDARD_NORMAL.inv_cdf(_clip(u)))
+
+    def to_unit(self, value: ParameterValue) -> float:
+        if float(value) <= 0:
+            return 0.0
+        return _STANDARD_NORMAL.cdf((math.log(float(value)) - self.mu) / self.sigma)
 
 
 @dataclass(frozen=True)
@@ -278,6 +321,11 @@ class QLogNormal:
     def from_unit(self, u: float) -> ParameterValue:
         value = math.exp(self.mu + self.sigma * _STANDARD_NORMAL.inv_cdf(_clip(u)))
         return quantize(value, self.q)
+
+    def to_unit(self, value: ParameterValue) -> float:
+        if float(value) <= 0:
+            return 0.0
+        return _STANDARD_NORMAL.cdf((math.log(float(value)) - self.mu) / self.sigma)
 
 
 DISTRIBUTION_TYPES: tuple[type[Distribution], ...] = (
@@ -337,3 +385,7 @@ class SearchSpace:
         if len(point) != self.dimensions:
             raise ValueError(f"expected {self.dimensions} coordinates, got {len(point)}")
         return {name: dist.from_unit(float(u)) for (name, dist), u in zip(self, point, strict=True)}
+
+    def to_unit(self, parameters: Parameters) -> list[float]:
+        """The point of the unit cube of a parameter set (the inverse of ``from_unit``)."""
+        return [dist.to_unit(parameters[name]) for name, dist in self]

@@ -20,7 +20,7 @@ from kubesweep.domain.samplers._bayesian import BayesianSampler
 from kubesweep.domain.samplers._grid import GridSampler
 from kubesweep.domain.samplers._random import RandomSampler, SobolSampler
 from kubesweep.domain.space import ParameterValue, SearchSpace
-from kubesweep.domain.trials import TrialRecord
+from kubesweep.domain.trials import Objective, TrialRecord
 
 __all__ = [
     "BayesianSampler",
@@ -68,12 +68,14 @@ class Sampler(Protocol):
         ...
 
 
-def make_sampler(config: SamplingConfig, space: SearchSpace) -> Sampler:
+def make_sampler(
+    config: SamplingConfig, space: SearchSpace, objective: Objective | None = None
+) -> Sampler:
     """The sampler a SweepJob's ``samplingAlgorithm`` asks for."""
     if config.type is SamplingType.GRID:
         return GridSampler(space)
     if config.type is SamplingType.BAYESIAN:
-        return BayesianSampler(space, seed=config.seed)
+        return BayesianSampler(space, seed=config.seed, objective=objective)
     if config.rule is SamplingRule.SOBOL:
         return SobolSampler(space, seed=config.seed)
     return RandomSampler(space, seed=config.seed)
