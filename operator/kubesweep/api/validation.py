@@ -233,11 +233,3 @@ def validate_document(document: Any) -> list[Problem]:
     problems.extend(_template_problems(sweep))
     problems.extend(_name_problems(sweep))
     return problems
-
-
-def parse_sweep(document: Any) -> SweepJob:
-    """The SweepJob in ``document``; ValueError listing every problem when invalid."""
-    problems = validate_document(document)
-    if problems:
-        raise ValueError("; ".join(str(p) for p in problems))
-    return SweepJob.model_validate(document)

@@ -29,7 +29,6 @@ from kubesweep.handlers.settings import OperatorSettings
 from kubesweep.handlers.telemetry import Telemetry
 from kubesweep.k8s.gateway import Gateway, now_rfc3339
 from kubesweep.k8s.manifests import (
-    SWEEP_LABEL,
     build_sweep_trial,
     build_trial_job,
     trial_name,
@@ -389,4 +388,4 @@ def _write_sweep_status(
     patch.status["observedGeneration"] = sweep["metadata"].get("generation")
 
 
-__all__ = ["SWEEP_LABEL", "reconcile", "startup"]
+__all__ = ["reconcile", "startup", "track"]
