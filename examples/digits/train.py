@@ -5,7 +5,7 @@
 The data ships with scikit-learn (1797 8x8 images), so nothing is downloaded. Each epoch is
 one ``partial_fit`` pass; the validation accuracy after it is reported with
 ``kubesweep.trial.report``, which gives the early-termination policy a learning curve. An
-epoch takes milliseconds, so ``--pause`` (0.3 s) paces it like a real one.
+epoch takes milliseconds, so ``--pause`` (0.5 s) paces it like a real one.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--pause", type=float, default=0.3, help="seconds to wait after each epoch (demo pacing)"
+        "--pause", type=float, default=0.5, help="seconds to wait after each epoch (demo pacing)"
     )
     args = parser.parse_args()
 

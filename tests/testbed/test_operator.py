@@ -27,9 +27,11 @@ TRIAL_SCRIPT = textwrap.dedent(
     quality = float(trial.parameters()["quality"])
     for step in range(1, 9):
         trial.report(step=step, accuracy=quality * step / 8)
-        time.sleep(0.7)
+        time.sleep(PAUSE)
     """
 )
+"""Eight steps of a made-up curve. Prometheus applies discovered targets at most every 5 s,
+so a trial that the policy must judge from live metrics runs longer than that."""
 
 
 class Operator:
@@ -87,7 +89,7 @@ def operator(cluster: Cluster, crds: None, namespace: str, tmp_path: Path) -> It
         print(running.log.read_text()[-6000:])
 
 
-def grid_sweep(name: str, **spec: Any) -> dict[str, Any]:
+def grid_sweep(name: str, pause: float = 0.7, **spec: Any) -> dict[str, Any]:
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "SweepJob",
@@ -106,7 +108,11 @@ def grid_sweep(name: str, **spec: Any) -> dict[str, Any]:
                                     {
                                         "name": "train",
                                         "image": "python:3.11-slim",
-                                        "command": ["python", "-c", TRIAL_SCRIPT],
+                                        "command": [
+                                            "python",
+                                            "-c",
+                                            TRIAL_SCRIPT.replace("PAUSE", str(pause)),
+                                        ],
                                         "resources": {"limits": {"nvidia.com/gpu": "1"}},
                                     }
                                 ]
@@ -143,6 +149,7 @@ def test_a_grid_sweep_runs_to_success_with_the_best_trial_in_status(
 ) -> None:
     sweep = grid_sweep(
         "grid",
+        pause=1.5,
         earlyTermination={"type": "bandit", "slackFactor": 0.3, "delayEvaluation": 2},
     )
     cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
