@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install test lint unit testbed-tests crds chart-schema clean testbed-build testbed-up testbed-down demo
+.PHONY: install test lint unit testbed-tests crds chart-schema bench bench-quick clean testbed-build testbed-up testbed-down demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,21 @@ install: $(STAMP) ## the virtualenv in .venv with kubesweep and the dev tools
 test: install lint unit testbed-tests ## everything CI checks
 
 lint: install ## ruff, mypy --strict, import-linter contracts
-	$(BIN)/ruff check operator tests examples testbed tools
-	$(BIN)/ruff format --check operator tests examples testbed tools
+	$(BIN)/ruff check operator tests examples testbed tools benchmarks
+	$(BIN)/ruff format --check operator tests examples testbed tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 unit: install ## the unit tests of the pure core, the API models and the CLI
 	$(BIN)/pytest tests/unit
+
+bench-quick: install ## sampler quality against Optuna, a few minutes
+	$(BIN)/python -m pip install --quiet '.[bench]'
+	$(BIN)/python benchmarks/samplers.py --quick --output benchmarks/results/samplers-quick.md
+
+bench: install ## the full sampler benchmark against Optuna (long)
+	$(BIN)/python -m pip install --quiet '.[bench]'
+	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md
 
 crds: install ## regenerate crds/ and the chart's copy from the API models
 	$(BIN)/kubesweep crds --output crds
