@@ -14,6 +14,7 @@ from kubesweep.domain.planner import (
     SweepPhase,
     SweepSpec,
     TrialCounts,
+    counts_after,
     find_best_trial,
     plan_next_step,
 )
@@ -259,3 +260,27 @@ def test_limits_reject_bad_numbers(limits: dict[str, int], field: str) -> None:
     with pytest.raises(SpecError) as caught:
         Limits(**limits)
     assert caught.value.field == field
+
+
+def test_counts_after_a_plan_put_stopped_trials_in_their_final_phase_and_new_ones_pending() -> None:
+    policy = PolicyConfig(PolicyType.BANDIT, slack_factor=0.2)
+    trials = [
+        trial(0, TrialPhase.RUNNING, [0.8]),
+        trial(1, TrialPhase.RUNNING, [0.5]),
+        trial(2, TrialPhase.RUNNING, [0.7], started=0),
+        trial(3, TrialPhase.SUCCEEDED, [0.6]),
+    ]
+    plan = plan_next_step(
+        spec(concurrent=4, trial_timeout=5, policy=policy), trials, now=10, started_at=0
+    )
+    assert {s.index: s.reason for s in plan.stop} == {
+        0: StopReason.TRIAL_TIMEOUT,
+        1: StopReason.TRIAL_TIMEOUT,
+        2: StopReason.TRIAL_TIMEOUT,
+    }
+    counts = counts_after(trials, plan)
+    assert counts == TrialCounts(created=8, pending=4, succeeded=1, failed=3)
+    assert counts.completed == 4
+    assert StopReason.EARLY_TERMINATION.phase is TrialPhase.EARLY_TERMINATED
+    assert StopReason.SWEEP_ENDED.phase is TrialPhase.EARLY_TERMINATED
+    assert StopReason.TRIAL_TIMEOUT.phase is TrialPhase.FAILED

@@ -107,6 +107,14 @@ class StopReason(StrEnum):
     TRIAL_TIMEOUT = "TrialTimeout"
     SWEEP_ENDED = "SweepEnded"
 
+    @property
+    def phase(self) -> TrialPhase:
+        """The phase a stopped trial ends in: past trialTimeout it failed; stopped by the
+        policy or by the sweep's end it was terminated early."""
+        return (
+            TrialPhase.FAILED if self is StopReason.TRIAL_TIMEOUT else TrialPhase.EARLY_TERMINATED
+        )
+
 
 class SweepPhase(StrEnum):
     PENDING = "Pending"
@@ -184,6 +192,11 @@ class TrialCounts:
         return self.pending + self.running
 
     @property
+    def completed(self) -> int:
+        """Trials in a final phase."""
+        return self.succeeded + self.failed + self.early_terminated + self.metrics_unavailable
+
+    @property
     def failed_total(self) -> int:
         return self.failed + self.metrics_unavailable
 
@@ -197,6 +210,19 @@ class Plan:
     counts: TrialCounts = field(default_factory=TrialCounts)
     exhausted: bool = False
     """The sampler has nothing more to propose (a finished grid)."""
+
+
+def counts_after(trials: Sequence[TrialRecord], plan: Plan) -> TrialCounts:
+    """Trial counts once ``plan`` is carried out: stopped trials in the phase they end in,
+    created trials pending."""
+    phases = {t.index: t.phase for t in trials}
+    for stop in plan.stop:
+        phases[stop.index] = stop.reason.phase
+    for create in plan.create:
+        phases[create.index] = TrialPhase.PENDING
+    return TrialCounts.of(
+        [TrialRecord(index, {}, phase) for index, phase in sorted(phases.items())]
+    )
 
 
 def find_best_trial(trials: Sequence[TrialRecord], objective: Objective) -> BestTrial | None:

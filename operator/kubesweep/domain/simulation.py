@@ -19,7 +19,6 @@ from typing import Any
 
 from kubesweep.domain.planner import (
     Plan,
-    StopReason,
     SweepSpec,
     TrialCounts,
     find_best_trial,
@@ -106,13 +105,7 @@ def simulate(
         plan = plan_next_step(spec, records, now=float(now), started_at=0.0)
         for stop in plan.stop:
             trial = trials[stop.index]
-            # A trial past trialTimeout failed; one the policy or the sweep's end stopped
-            # was terminated early.
-            phase = (
-                TrialPhase.FAILED
-                if stop.reason is StopReason.TRIAL_TIMEOUT
-                else TrialPhase.EARLY_TERMINATED
-            )
+            phase = stop.reason.phase
             trials[stop.index] = replace(
                 trial,
                 record=replace(trial.record, phase=phase, finished_at=float(now)),

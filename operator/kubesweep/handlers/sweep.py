@@ -23,8 +23,7 @@ from kubernetes import config as kube_config
 from kubesweep.api.convert import to_limits, to_sweep_spec
 from kubesweep.api.models import API_GROUP, API_VERSION, SweepJob
 from kubesweep.api.validation import validate_document
-from kubesweep.domain.planner import Plan, StopReason, TrialToStop, plan_next_step
-from kubesweep.domain.trials import TrialPhase
+from kubesweep.domain.planner import Plan, StopReason, TrialToStop, counts_after, plan_next_step
 from kubesweep.handlers.settings import OperatorSettings
 from kubesweep.handlers.telemetry import Telemetry
 from kubesweep.k8s.gateway import Gateway, now_rfc3339
@@ -115,11 +114,7 @@ def _not_finished(status: Mapping[str, Any], **_: Any) -> bool:
 
 
 def _trial_status_for_stop(stop: TrialToStop, view: TrialView) -> dict[str, Any]:
-    phase = (
-        TrialPhase.FAILED
-        if stop.reason is StopReason.TRIAL_TIMEOUT
-        else TrialPhase.EARLY_TERMINATED
-    )
+    phase = stop.reason.phase
     reason = {
         StopReason.EARLY_TERMINATION: f"EarlyTerminated:{stop.policy}",
         StopReason.TRIAL_TIMEOUT: "TrialTimeout",
@@ -332,26 +327,16 @@ def _write_sweep_status(
     now: float,
 ) -> None:
     name = sweep["metadata"]["name"]
-    # Trials stopped by this plan are counted in their new phase.
-    phases = {v.record.index: v.record.phase for v in by_index.values()}
-    for stop in plan.stop:
-        phases[stop.index] = (
-            TrialPhase.FAILED
-            if stop.reason is StopReason.TRIAL_TIMEOUT
-            else TrialPhase.EARLY_TERMINATED
-        )
-    created = len(phases) + len(plan.create)
-    tally = {phase: sum(1 for p in phases.values() if p is phase) for phase in TrialPhase}
-    tally[TrialPhase.PENDING] += len(plan.create)
+    counts = counts_after([v.record for v in by_index.values()], plan)
     patch.status["trials"] = {
-        "created": created,
-        "pending": tally[TrialPhase.PENDING],
-        "running": tally[TrialPhase.RUNNING],
-        "succeeded": tally[TrialPhase.SUCCEEDED],
-        "failed": tally[TrialPhase.FAILED],
-        "earlyTerminated": tally[TrialPhase.EARLY_TERMINATED],
-        "metricsUnavailable": tally[TrialPhase.METRICS_UNAVAILABLE],
-        "completed": sum(tally[p] for p in FINAL),
+        "created": counts.created,
+        "pending": counts.pending,
+        "running": counts.running,
+        "succeeded": counts.succeeded,
+        "failed": counts.failed,
+        "earlyTerminated": counts.early_terminated,
+        "metricsUnavailable": counts.metrics_unavailable,
+        "completed": counts.completed,
     }
     if plan.best_trial is not None:
         best = plan.best_trial
