@@ -61,7 +61,7 @@ def test_concurrent_suggestions_spread_out() -> None:
     points = [np.array([c.parameters["x"], c.parameters["y"]]) for c in plan.create]
     assert len(points) == 4
     closest = min(float(np.linalg.norm(a - b)) for a, b in itertools.combinations(points, 2))
-    assert closest > 0.02, "the constant liar keeps concurrent trials apart"
+    assert closest > 0.02, "pending trials in the model keep concurrent trials apart"
 
 
 def test_same_seed_and_history_give_the_same_suggestion() -> None:

@@ -148,8 +148,8 @@ def set_in(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 DELETE = object()
 BAD_SPECS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "grid with a non-choice parameter": (grid_with_uniform, "spec.searchSpace.b.type"),
-    "bayesian with loguniform": (
-        bayesian_with({"type": "loguniform", "minValue": -3, "maxValue": 0}, False),
+    "bayesian with normal": (
+        bayesian_with({"type": "normal", "mu": 0, "sigma": 1}, False),
         "spec.searchSpace.x.type",
     ),
     "bayesian with an early-termination policy": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -23,8 +24,11 @@ from kubesweep.domain.samplers import (
 )
 from kubesweep.domain.space import (
     Choice,
+    LogNormal,
     LogUniform,
     Normal,
+    QLogUniform,
+    QNormal,
     QUniform,
     RandInt,
     SearchSpace,
@@ -152,11 +156,37 @@ def test_grid_rejects_a_parameter_that_is_not_a_choice() -> None:
     assert "choice" in caught.value.message
 
 
-@pytest.mark.parametrize("distribution", [LogUniform(-3, 0), RandInt(4), Normal(0, 1)])
-def test_bayesian_admits_choice_uniform_and_quniform_only(distribution: object) -> None:
+@pytest.mark.parametrize("distribution", [Normal(0, 1), LogNormal(0, 1), QNormal(0, 1, 1)])
+def test_bayesian_rejects_the_unbounded_types(distribution: object) -> None:
     with pytest.raises(SpecError) as caught:
         BayesianSampler(SearchSpace.of({"x": distribution}), seed=0)  # type: ignore[dict-item]
     assert caught.value.field == "x.type"
+    assert "loguniform, qloguniform or randint" in caught.value.message
+
+
+def test_bayesian_admits_log_and_integer_types_as_our_extension() -> None:
+    space = SearchSpace.of(
+        {"lr": LogUniform(-9, 0), "width": QLogUniform(2, 6, 8), "layers": RandInt(6)}
+    )
+    sampler = BayesianSampler(space, seed=0)
+    history: list[TrialRecord] = []
+    for index in range(sampler.initial_trials + 4):
+        parameters = sampler.suggest(index, history)
+        assert parameters is not None
+        lr, width, layers = parameters["lr"], parameters["width"], parameters["layers"]
+        assert isinstance(lr, float)
+        assert math.exp(-9) <= lr <= 1.0
+        assert isinstance(width, (int, float))
+        assert width % 8 == 0
+        assert 0 <= width <= math.exp(6) + 8
+        assert layers in range(6)
+        score = -abs(math.log(lr) + 4) - abs(float(layers) - 2)
+        history.append(TrialRecord.of(index, parameters, TrialPhase.SUCCEEDED, [score]))
+    # the model's suggestions (after the Sobol design) move towards lr = e^-4, layers = 2
+    assert any(
+        abs(math.log(float(r.parameters["lr"])) + 4) < 1.5  # type: ignore[arg-type]
+        for r in history[sampler.initial_trials :]
+    )
 
 
 @settings(max_examples=20, deadline=None)

@@ -245,7 +245,8 @@ class SamplingAlgorithmSpec(ApiModel):
     )
     type: Literal["grid", "random", "bayesian"]
     """grid: every combination of choice values; random: independent draws (see rule);
-    bayesian: model-based, choice/uniform/quniform parameters only, no earlyTermination."""
+    bayesian: model-based, choice/uniform/quniform parameters (and, as kubesweep's extension,
+    loguniform/qloguniform/randint), no earlyTermination."""
 
     rule: Literal["random", "sobol"] | None = None
     """For random sampling: pseudo-random draws (random, the default) or a scrambled Sobol
@@ -530,9 +531,10 @@ class SweepJobSpec(ApiModel):
             (
                 "!has(self.samplingAlgorithm) || self.samplingAlgorithm.type != 'bayesian' || "
                 "self.searchSpace.all(k, "
-                "self.searchSpace[k].type in ['choice', 'uniform', 'quniform'])",
-                "bayesian sampling accepts searchSpace parameters of type choice, uniform or "
-                "quniform only",
+                "self.searchSpace[k].type in "
+                "['choice', 'uniform', 'quniform', 'loguniform', 'qloguniform', 'randint'])",
+                "bayesian sampling accepts searchSpace parameters of type choice, uniform, "
+                "quniform, loguniform, qloguniform or randint only",
             ),
             (
                 "!has(self.samplingAlgorithm) || self.samplingAlgorithm.type != 'bayesian' || "

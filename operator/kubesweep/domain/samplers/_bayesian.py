@@ -1,143 +1,240 @@
 """Bayesian sampling: a Gaussian process over the unit cube, expected improvement, and
-constant liar for trials still running, so concurrent suggestions spread out.
+pending trials in the model, so concurrent suggestions spread out.
+
+The choices below were measured with ``benchmarks/samplers.py`` (see its results).
 
 - Space: each parameter is one coordinate of the unit cube (``Distribution.to_unit``;
   choices by their slice, log-scale types on the log scale), and a suggestion is mapped back
-  with ``from_unit`` (so quantised types stay quantised).
+  with ``from_unit`` (so quantised and integer types stay quantised).
 - Initial design: the first ``max(5, 2 * dimensions)`` trials follow the scrambled Sobol
   sequence, as does every trial until that many trials have reported the primary metric.
 - Model: a Matérn 5/2 kernel with one length scale per coordinate, a signal and a noise
   variance, fitted by maximising the marginal likelihood (L-BFGS-B with its analytic
-  gradient, two starts) on the
-  standardised best values of the trials that reported (better is bigger after the goal's
-  sign).
+  gradient, two starts) on the standardised best values of the trials that reported
+  (better is bigger after the goal's sign). The fit is refitted at every new observation up
+  to ``REFIT_ALWAYS`` observations and then each time their number has grown by
+  ``REFIT_GROWTH``; in between, the model keeps the kernel fitted on the first observations
+  (by trial index) and conditions on all of them. Fits are memoised by their data, so the
+  suggestions of one planning step, which see the same observations, share one fit.
+- Values: standardised, then Yeo-Johnson transformed (its power fitted by maximum
+  likelihood) and standardised again, so a long tail of bad trials does not flatten the model.
 - Pending trials (Pending or Running without a result, including those planned a moment
-  ago) enter the model as observations of the worst value seen: a constant liar, so the
-  next suggestion moves away from them.
-- Acquisition: expected improvement, maximised from 1024 scrambled Sobol candidates and a
-  few L-BFGS-B refinements of the best of them.
+  ago) enter the model as observations of what the model predicts for them (kriging
+  believer): the posterior variance collapses there, so the next suggestion of the same
+  planning step goes elsewhere, while still near good regions.
+- Acquisition: expected improvement, maximised over scrambled Sobol candidates and
+  candidates around the best observations, then refined by a few rounds of local
+  perturbation of the best candidates (all vectorised).
 
-Deterministic under the seed: every random draw is seeded by (seed, index). Azure ML admits
-choice, uniform and quniform for bayesian, and so does the SweepJob API today (``strict``);
-the model itself handles every type, ready for the log and integer types as an extension.
+Deterministic under the seed: every random draw is seeded by (seed, index), and the
+memoised fits are a pure function of their data. Azure ML admits choice, uniform and
+quniform for bayesian; kubesweep also admits loguniform, qloguniform and randint as its
+extension (the model searches them on the log scale and by integer slice).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg import lapack
 from scipy.optimize import minimize
-from scipy.stats import norm, qmc
+from scipy.stats import norm, qmc, yeojohnson
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.samplers._random import SobolSampler
-from kubesweep.domain.space import Choice, ParameterValue, QUniform, SearchSpace, Uniform
+from kubesweep.domain.space import (
+    Choice,
+    LogUniform,
+    ParameterValue,
+    QLogUniform,
+    QUniform,
+    RandInt,
+    SearchSpace,
+    Uniform,
+)
 from kubesweep.domain.trials import Goal, Objective, TrialRecord
 
-ADMITTED = (Choice, Uniform, QUniform)
+AZURE_ADMITTED = (Choice, Uniform, QUniform)
 """The distributions Azure ML admits for Bayesian sampling."""
 
+ADMITTED = (*AZURE_ADMITTED, LogUniform, QLogUniform, RandInt)
+"""What kubesweep admits: Azure's, and as our extension the bounded log-scale and integer
+types (the unbounded normal family has no box for the model to search)."""
+
 CANDIDATES = 1024
-REFINED = 4
+LOCAL_CANDIDATES = 512
+REFINE_ROUNDS = 3
+REFINE_SCALES = (0.05, 0.015, 0.004)
+REFIT_ALWAYS = 30
+REFIT_GROWTH = 1.1
+FIT_LIMIT = 256
 _JITTER = 1e-8
+_FIT_CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
+_FIT_CACHE_SIZE = 16
 
 
 def _matern52(a: np.ndarray, b: np.ndarray, lengths: np.ndarray, signal: float) -> np.ndarray:
-    scaled = (a[:, None, :] - b[None, :, :]) / lengths
-    r = np.sqrt(np.maximum((scaled**2).sum(axis=-1), 0.0)) * math.sqrt(5.0)
-    result: np.ndarray = signal * (1.0 + r + r**2 / 3.0) * np.exp(-r)
+    scaled_a, scaled_b = a / lengths, b / lengths
+    squared = (
+        (scaled_a**2).sum(axis=1)[:, None]
+        + (scaled_b**2).sum(axis=1)[None, :]
+        - 2.0 * scaled_a @ scaled_b.T
+    )
+    r = np.sqrt(5.0 * np.maximum(squared, 0.0))
+    result: np.ndarray = signal * (1.0 + r + r * r / 3.0) * np.exp(-r)
     return result
 
 
-class GaussianProcess:
-    """A GP with a Matérn 5/2 ARD kernel, fitted by marginal likelihood."""
+def _cholesky(matrix: np.ndarray) -> np.ndarray | None:
+    factor, info = lapack.dpotrf(matrix, lower=1, clean=1)
+    return None if info != 0 else factor
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, seed: int) -> None:
-        self.x = x
-        self.y = y
-        self._squared = (x[:, None, :] - x[None, :, :]) ** 2
-        d = x.shape[1]
-        # log length scales, log signal variance, log noise variance
-        starts = [np.array([math.log(0.3)] * d + [0.0, math.log(1e-3)])]
-        rng = np.random.default_rng(seed)
-        starts.append(
-            np.concatenate([rng.uniform(math.log(0.05), math.log(2.0), d), [0.0, math.log(1e-2)]])
-        )
-        bounds = [(math.log(0.01), math.log(20.0))] * d + [
-            (math.log(0.05), math.log(20.0)),
-            (math.log(1e-6), math.log(0.5)),
-        ]
-        best = None
-        for start in starts:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                found = minimize(
-                    self._nll,
-                    start,
-                    jac=True,
-                    method="L-BFGS-B",
-                    bounds=bounds,
-                    options={"maxiter": 60},
-                )
-            if best is None or found.fun < best.fun:
-                best = found
-        assert best is not None
-        self.theta = best.x
-        self._factor()
 
-    def _parts(self, theta: np.ndarray) -> tuple[np.ndarray, float, float]:
-        d = self.x.shape[1]
-        return np.exp(theta[:d]), float(np.exp(theta[d])), float(np.exp(theta[d + 1]))
+def _solve(factor: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    solved: np.ndarray = lapack.dpotrs(factor, rhs, lower=1)[0]
+    return solved
 
-    def _nll(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """The negative log marginal likelihood and its gradient in the log parameters."""
-        lengths, signal, noise = self._parts(theta)
-        n, d = self.x.shape
-        squared = self._squared / lengths**2  # (n, n, d): (delta_i / l_i)^2
-        r = np.sqrt(5.0 * squared.sum(axis=-1))
+
+def fit_size(observations: int) -> int:
+    """How many observations (the first, by trial index) the kernel is refitted on."""
+    if observations <= REFIT_ALWAYS:
+        return observations
+    size = REFIT_ALWAYS
+    while math.ceil(size * REFIT_GROWTH) <= observations:
+        size = math.ceil(size * REFIT_GROWTH)
+    return size
+
+
+def fit_subset(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (the fit's prefix) the kernel is fitted on: all of them up to
+    ``FIT_LIMIT``, then the best half of that limit and an even spread of the rest."""
+    if len(values) <= FIT_LIMIT:
+        return np.arange(len(values))
+    ranked = np.argsort(-values, kind="stable")
+    best, rest = ranked[: FIT_LIMIT // 2], np.sort(ranked[FIT_LIMIT // 2 :])
+    spread = rest[np.linspace(0, len(rest) - 1, FIT_LIMIT - len(best)).round().astype(int)]
+    return np.sort(np.concatenate([best, spread]))
+
+
+class _Likelihood:
+    """The negative log marginal likelihood of a Matérn 5/2 ARD GP, with its gradient in the
+    log parameters (log length scales, log signal variance, log noise variance)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        n, d = x.shape
+        self.n, self.d, self.y = n, d, y
+        # (d, n*n): squared coordinate differences, so r^2 is one matrix-vector product
+        self.squared = ((x[:, None, :] - x[None, :, :]) ** 2).transpose(2, 0, 1).reshape(d, -1)
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        n, d = self.n, self.d
+        inverse = np.exp(-2.0 * theta[:d])
+        signal, noise = math.exp(theta[d]), math.exp(theta[d + 1])
+        r = np.sqrt(5.0 * (inverse @ self.squared)).reshape(n, n)
         decay = np.exp(-r)
-        base = signal * (1.0 + r + r**2 / 3.0) * decay
-        k = base + (noise + _JITTER) * np.eye(n)
-        try:
-            factor = cho_factor(k, lower=True)
-        except np.linalg.LinAlgError:
+        base = signal * (1.0 + r + r * r / 3.0) * decay
+        k = base.copy()
+        k.flat[:: n + 1] += noise + _JITTER
+        factor = _cholesky(k)
+        if factor is None:
             return 1e10, np.zeros_like(theta)
-        alpha = cho_solve(factor, self.y)
-        log_det = 2.0 * float(np.log(np.diag(factor[0])).sum())
-        value = 0.5 * float(self.y @ alpha) + 0.5 * log_det
-        inner = cho_solve(factor, np.eye(n)) - np.outer(alpha, alpha)
-        common = (5.0 / 3.0) * signal * decay * (1.0 + r)
+        alpha = _solve(factor, self.y)
+        value = 0.5 * float(self.y @ alpha) + float(np.log(np.diag(factor)).sum())
+        k_inverse, _ = lapack.dpotri(factor, lower=1)
+        k_inverse = np.tril(k_inverse) + np.tril(k_inverse, -1).T
+        inner = k_inverse - np.outer(alpha, alpha)
         gradient = np.empty_like(theta)
-        for i in range(d):
-            gradient[i] = 0.5 * float((inner * (common * squared[:, :, i])).sum())
+        weights = (inner * ((5.0 / 3.0) * signal * decay * (1.0 + r))).ravel()
+        gradient[:d] = 0.5 * (self.squared @ weights) * inverse
         gradient[d] = 0.5 * float((inner * base).sum())
         gradient[d + 1] = 0.5 * noise * float(np.trace(inner))
         return value, gradient
 
-    def _factor(self) -> None:
-        lengths, signal, noise = self._parts(self.theta)
-        self.lengths, self.signal = lengths, signal
-        k = _matern52(self.x, self.x, lengths, signal) + (noise + _JITTER) * np.eye(len(self.x))
-        self.factor = cho_factor(k, lower=True)
-        self.alpha = cho_solve(self.factor, self.y)
 
-    def with_observations(self, x: np.ndarray, y: np.ndarray) -> GaussianProcess:
-        """The same kernel conditioned on more points (the liar's), without refitting."""
-        copy = object.__new__(GaussianProcess)
-        copy.x, copy.y, copy.theta = np.vstack([self.x, x]), np.concatenate([self.y, y]), self.theta
-        copy._factor()
-        return copy
+def fit_kernel(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+    """The kernel's log parameters maximising the marginal likelihood (memoised)."""
+    key = b"".join([x.tobytes(), y.tobytes(), str((x.shape, seed)).encode()])
+    cached = _FIT_CACHE.get(key)
+    if cached is not None:
+        _FIT_CACHE.move_to_end(key)
+        return cached.copy()
+    d = x.shape[1]
+    likelihood = _Likelihood(x, y)
+    rng = np.random.default_rng(seed)
+    starts = [
+        np.array([math.log(0.3)] * d + [0.0, math.log(1e-3)]),
+        np.concatenate([rng.uniform(math.log(0.05), math.log(2.0), d), [0.0, math.log(1e-2)]]),
+    ]
+    bounds = [(math.log(0.01), math.log(20.0))] * d + [
+        (math.log(0.05), math.log(20.0)),
+        (math.log(1e-6), math.log(0.5)),
+    ]
+    best = None
+    for start in starts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = minimize(
+                likelihood, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                options={"maxiter": 50, "ftol": 1e-7},
+            )  # fmt: skip
+        if best is None or found.fun < best.fun:
+            best = found
+    assert best is not None
+    theta: np.ndarray = best.x
+    _FIT_CACHE[key] = theta.copy()
+    if len(_FIT_CACHE) > _FIT_CACHE_SIZE:
+        _FIT_CACHE.popitem(last=False)
+    return theta
+
+
+class GaussianProcess:
+    """A GP with a Matérn 5/2 ARD kernel of the given log parameters, conditioned on data."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> None:
+        d = x.shape[1]
+        self.x, self.y, self.theta = x, y, theta
+        self.lengths = np.exp(theta[:d])
+        self.signal, noise = float(np.exp(theta[d])), float(np.exp(theta[d + 1]))
+        k = _matern52(x, x, self.lengths, self.signal)
+        k.flat[:: len(x) + 1] += noise + _JITTER
+        factor = _cholesky(k)
+        if factor is None:  # numerically singular: more jitter, then give up loudly
+            k.flat[:: len(x) + 1] += 1e-6
+            factor = _cholesky(k)
+            if factor is None:
+                raise np.linalg.LinAlgError("the kernel matrix is not positive definite")
+        self.factor = factor
+        self.alpha = _solve(factor, y)
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cross = _matern52(points, self.x, self.lengths, self.signal)
         mean = cross @ self.alpha
-        solved = cho_solve(self.factor, cross.T)
-        variance = self.signal - np.einsum("ij,ji->i", cross, solved)
+        half = lapack.dtrtrs(self.factor, cross.T, lower=1)[0]
+        variance = self.signal - (half**2).sum(axis=0)
         return mean, np.sqrt(np.maximum(variance, 1e-12))
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    result: np.ndarray = (values - values.mean()) / (float(values.std()) or 1.0)
+    return result
+
+
+def _warp(values: np.ndarray) -> np.ndarray:
+    """Standardised values, Yeo-Johnson transformed towards normality and standardised again,
+    so a few very bad trials (a long tail) do not flatten the model everywhere else."""
+    standard = _standardise(values)
+    if float(np.ptp(standard)) == 0.0:
+        return standard
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        transformed = yeojohnson(standard)[0]
+    if not np.all(np.isfinite(transformed)):
+        return standard
+    return _standardise(np.asarray(transformed, dtype=float))
 
 
 def expected_improvement(mean: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
@@ -160,8 +257,9 @@ class BayesianSampler:
                 if not isinstance(distribution, ADMITTED):
                     raise SpecError(
                         f"{name}.type",
-                        f"bayesian sampling accepts parameters of type choice, uniform or "
-                        f"quniform, but {name!r} is {distribution.type_name}",
+                        f"bayesian sampling accepts parameters of type choice, uniform, "
+                        f"quniform, loguniform, qloguniform or randint, but {name!r} is "
+                        f"{distribution.type_name}",
                     )
         self._space = space
         self._seed = seed
@@ -177,52 +275,71 @@ class BayesianSampler:
     def suggest(
         self, index: int, history: Sequence[TrialRecord]
     ) -> dict[str, ParameterValue] | None:
-        observed: list[tuple[list[float], float]] = []
+        observed: list[tuple[int, list[float], float]] = []
         pending: list[list[float]] = []
         for record in history:
             if record.index == index:
                 continue
             point = record.best(self._objective)
             if point is not None and not record.phase.active:
-                observed.append((self._space.to_unit(record.parameters), self._sign * point.value))
+                observed.append(
+                    (record.index, self._space.to_unit(record.parameters), self._sign * point.value)
+                )
             elif record.phase.active:
                 pending.append(self._space.to_unit(record.parameters))
         if index < self.initial_trials or len(observed) < self.initial_trials:
             return self._initial_design.suggest(index, history)
+        observed.sort(key=lambda item: item[0])
         return self._space.from_unit(self._next_point(index, observed, pending).tolist())
 
     def _next_point(
-        self, index: int, observed: list[tuple[list[float], float]], pending: list[list[float]]
+        self, index: int, observed: list[tuple[int, list[float], float]], pending: list[list[float]]
     ) -> np.ndarray:
-        x = np.array([p for p, _ in observed])
-        raw = np.array([v for _, v in observed])
-        scale = float(raw.std()) or 1.0
-        y = (raw - raw.mean()) / scale
-        seed = [self._seed, index]
-        model = GaussianProcess(x, y, seed=int(np.random.default_rng(seed).integers(2**31)))
-        if pending:
-            model = model.with_observations(np.array(pending), np.full(len(pending), y.min()))
+        x = np.array([p for _, p, _ in observed])
+        raw = np.array([v for _, _, v in observed])
+        y = _warp(raw)
+        size = fit_size(len(observed))
+        subset = fit_subset(raw[:size])
+        theta = fit_kernel(x[subset], _warp(raw[subset]), seed=self._seed)
+        model = GaussianProcess(x, y, theta)
         best = float(y.max())
-        engine = qmc.Sobol(
-            d=self._space.dimensions, scramble=True, seed=np.random.default_rng(seed)
-        )
+        if pending:
+            # kriging believer: a pending trial is believed to score the model's mean there,
+            # and a belief better than the best result raises the bar for improvement
+            believed = np.array(pending)
+            beliefs = model.predict(believed)[0]
+            model = GaussianProcess(np.vstack([x, believed]), np.concatenate([y, beliefs]), theta)
+            best = max(best, float(beliefs.max()))
+        rng = np.random.default_rng([self._seed, index])
+        dimensions = self._space.dimensions
+        engine = qmc.Sobol(d=dimensions, scramble=True, seed=rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             candidates = engine.random(CANDIDATES)
+        # around the best observations, scaled by the fitted length scales
+        top = x[np.argsort(-y)[: max(1, min(8, len(y) // 4))]]
+        spread = np.minimum(model.lengths / 2.0, 0.25)
+        local = top[rng.integers(len(top), size=LOCAL_CANDIDATES)] + rng.normal(
+            size=(LOCAL_CANDIDATES, dimensions)
+        ) * spread * rng.uniform(0.05, 1.0, size=(LOCAL_CANDIDATES, 1))
+        candidates = np.vstack([candidates, np.clip(local, 0.0, 1.0)])
         mean, sd = model.predict(candidates)
         scores = expected_improvement(mean, sd, best)
-        chosen: np.ndarray = candidates[int(np.argmax(scores))]
-        chosen_score = float(scores.max())
-        for start in candidates[np.argsort(-scores)[:REFINED]]:
-
-            def negative(point: np.ndarray) -> float:
-                m, s = model.predict(point[None, :])
-                return -float(expected_improvement(m, s, best)[0])
-
-            found = minimize(
-                negative, start, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(start),
-                options={"maxiter": 30},
-            )  # fmt: skip
-            if -found.fun > chosen_score:
-                chosen, chosen_score = np.clip(found.x, 0.0, 1.0), -float(found.fun)
-        return chosen
+        order = np.argsort(-scores)
+        chosen, chosen_score = candidates[order[0]], float(scores[order[0]])
+        starts = candidates[order[:8]]
+        for scale in REFINE_SCALES[:REFINE_ROUNDS]:
+            moved = np.clip(
+                np.repeat(starts, 32, axis=0)
+                + rng.normal(scale=scale, size=(len(starts) * 32, dimensions)),
+                0.0,
+                1.0,
+            )
+            mean, sd = model.predict(moved)
+            moved_scores = expected_improvement(mean, sd, best)
+            winners = np.argsort(-moved_scores)[: len(starts)]
+            if float(moved_scores[winners[0]]) > chosen_score:
+                chosen, chosen_score = moved[winners[0]], float(moved_scores[winners[0]])
+            starts = moved[winners]
+        result: np.ndarray = chosen
+        return result
