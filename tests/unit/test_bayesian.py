@@ -14,6 +14,14 @@ from hypothesis import strategies as st
 
 from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
 from kubesweep.domain.samplers import BayesianSampler, SamplingConfig, SamplingRule, SamplingType
+from kubesweep.domain.samplers._bayesian import (
+    _FIT_CACHE,
+    GaussianProcess,
+    expected_improvement,
+    fit_kernel,
+    fit_size,
+    fit_subset,
+)
 from kubesweep.domain.simulation import simulate
 from kubesweep.domain.space import (
     Choice,
@@ -110,3 +118,52 @@ def test_to_unit_inverts_from_unit(u: float) -> None:
         value = distribution.from_unit(u)
         assert distribution.from_unit(distribution.to_unit(value)) == value
     assert not math.isnan(Choice(("a",)).to_unit("missing"))
+
+
+def test_expected_improvement_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.random((30, 3))
+    raw = np.sin(5 * x).sum(axis=1)
+    y = (raw - raw.mean()) / raw.std()
+    model = GaussianProcess(x, y, fit_kernel(x, y, seed=0))
+    points, best = rng.random((4, 3)), float(y.max()) - 0.5
+    value, gradient = model.expected_improvement_and_gradient(points, best)
+    assert np.allclose(value, expected_improvement(*model.predict(points), best))
+    step = 1e-6
+    numeric = np.zeros_like(gradient)
+    for i, j in itertools.product(range(4), range(3)):
+        up, down = points.copy(), points.copy()
+        up[i, j] += step
+        down[i, j] -= step
+        numeric[i, j] = (
+            expected_improvement(*model.predict(up), best)[i]
+            - expected_improvement(*model.predict(down), best)[i]
+        ) / (2 * step)
+    assert np.max(np.abs(numeric - gradient)) < 1e-6 * max(1.0, float(np.abs(gradient).max()))
+
+
+def test_kernel_refit_schedule() -> None:
+    assert [fit_size(n) for n in (1, 12, 30)] == [1, 12, 30]
+    assert [fit_size(n) for n in (31, 32, 33, 36, 37)] == [30, 30, 33, 33, 37]
+    assert fit_size(200) <= 200 < fit_size(200) * 1.1 + 1
+    values = np.arange(1000.0)
+    chosen = fit_subset(values)
+    assert len(chosen) == 256
+    assert set(range(872, 1000)) <= set(chosen.tolist())  # the best 128
+    assert len(set(chosen.tolist())) == 256
+
+
+def test_a_suggestion_does_not_depend_on_the_fit_cache() -> None:
+    """The memoised fit is a speed-up only: after a restart (empty cache) the sampler
+    proposes exactly what it proposed before."""
+    history = [
+        TrialRecord.of(
+            i, {"x": (i * 0.37) % 1, "y": (i * 0.61) % 1}, TrialPhase.SUCCEEDED, [-(i % 7)]
+        )
+        for i in range(40)
+    ]
+    sampler = BayesianSampler(SPACE, seed=2, objective=OBJECTIVE)
+    first = sampler.suggest(40, history)
+    _FIT_CACHE.clear()
+    assert BayesianSampler(SPACE, seed=2, objective=OBJECTIVE).suggest(40, history) == first
+    assert len(_FIT_CACHE) == 1
