@@ -36,6 +36,7 @@ extension (the model searches them on the log scale and by integer slice).
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -76,6 +77,7 @@ _JITTER = 1e-8
 _NOISE_PRIOR = math.log(1e-4)
 _FIT_CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
 _FIT_CACHE_SIZE = 16
+_FIT_CACHE_LOCK = threading.Lock()  # kopf runs sync handlers on a thread pool
 
 
 def _matern52(a: np.ndarray, b: np.ndarray, lengths: np.ndarray, signal: float) -> np.ndarray:
@@ -168,10 +170,11 @@ class _Likelihood:
 def fit_kernel(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     """The kernel's log parameters maximising the marginal likelihood (memoised)."""
     key = b"".join([x.tobytes(), y.tobytes(), str((x.shape, seed)).encode()])
-    cached = _FIT_CACHE.get(key)
-    if cached is not None:
-        _FIT_CACHE.move_to_end(key)
-        return cached.copy()
+    with _FIT_CACHE_LOCK:
+        cached = _FIT_CACHE.get(key)
+        if cached is not None:
+            _FIT_CACHE.move_to_end(key)
+            return cached.copy()
     d = x.shape[1]
     likelihood = _Likelihood(x, y)
     rng = np.random.default_rng(seed)
@@ -195,9 +198,10 @@ def fit_kernel(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
             best = found
     assert best is not None
     theta: np.ndarray = best.x
-    _FIT_CACHE[key] = theta.copy()
-    if len(_FIT_CACHE) > _FIT_CACHE_SIZE:
-        _FIT_CACHE.popitem(last=False)
+    with _FIT_CACHE_LOCK:
+        _FIT_CACHE[key] = theta.copy()
+        if len(_FIT_CACHE) > _FIT_CACHE_SIZE:
+            _FIT_CACHE.popitem(last=False)
     return theta
 
 
