@@ -16,7 +16,10 @@ from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
 from kubesweep.domain.samplers import BayesianSampler, SamplingConfig, SamplingRule, SamplingType
 from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
+    Encoding,
     GaussianProcess,
+    _standardise,
+    _warp,
     expected_improvement,
     fit_kernel,
     fit_size,
@@ -167,3 +170,43 @@ def test_a_suggestion_does_not_depend_on_the_fit_cache() -> None:
     _FIT_CACHE.clear()
     assert BayesianSampler(SPACE, seed=2, objective=OBJECTIVE).suggest(40, history) == first
     assert len(_FIT_CACHE) == 1
+
+
+def test_the_model_sees_choices_as_indicators_and_integers_at_their_value() -> None:
+    space = SearchSpace.of(
+        {"act": Choice(("relu", "tanh", "gelu")), "layers": RandInt(4), "lr": Uniform(0, 1)}
+    )
+    encode = Encoding(space)
+    features = encode(np.array([[0.1, 0.3, 0.42], [0.9, 0.74, 0.42]]))
+    assert encode.width == 5
+    assert features.tolist() == [[1, 0, 0, 0.375, 0.42], [0, 0, 1, 0.625, 0.42]]
+    gradient = encode.unit_gradient(np.arange(10.0).reshape(2, 5))
+    assert gradient.tolist() == [[0, 0, 4], [0, 0, 9]], "only continuous coordinates move"
+
+
+def test_warping_compresses_a_tail_of_bad_results_but_never_the_good_ones() -> None:
+    rng = np.random.default_rng(0)
+    bad_tail = -np.exp(rng.normal(size=60))  # maximised: a few very bad values
+    good_tail = np.exp(rng.normal(size=60))  # a few very good values
+    warped = _warp(bad_tail)
+    assert np.ptp(warped[bad_tail > np.median(bad_tail)]) > np.ptp(
+        _standardise(bad_tail)[bad_tail > np.median(bad_tail)]
+    ), "the good half is spread out once the bad tail is compressed"
+    assert np.allclose(_warp(good_tail), _standardise(good_tail))
+    assert np.argmax(warped) == np.argmax(bad_tail)
+
+
+def test_bayesian_finds_the_best_category() -> None:
+    space = SearchSpace.of({"op": Choice(tuple("abcdefgh")), "x": Uniform(0, 1)})
+
+    def score(parameters: dict[str, Any]) -> list[float]:
+        return [float(parameters["op"] == "f") - (float(parameters["x"]) - 0.5) ** 2]
+
+    spec = SweepSpec(
+        OBJECTIVE, space, SamplingConfig(SamplingType.BAYESIAN, seed=0), None, Limits(20, 2)
+    )
+    result = simulate(spec, score)
+    assert result.final_plan.best_trial is not None
+    assert result.final_plan.best_trial.parameters["op"] == "f"
+    later = [t.record.parameters["op"] for t in result.trials if t.record.index >= 10]
+    assert later.count("f") >= len(later) // 2, later

@@ -44,15 +44,18 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.linalg import lapack
 from scipy.optimize import minimize
-from scipy.stats import norm, qmc, yeojohnson
+from scipy.stats import norm, qmc, yeojohnson, yeojohnson_normmax
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.samplers._random import SobolSampler
 from kubesweep.domain.space import (
     Choice,
+    Distribution,
     LogUniform,
     ParameterValue,
+    QLogNormal,
     QLogUniform,
+    QNormal,
     QUniform,
     RandInt,
     SearchSpace,
@@ -66,6 +69,8 @@ AZURE_ADMITTED = (Choice, Uniform, QUniform)
 ADMITTED = (*AZURE_ADMITTED, LogUniform, QLogUniform, RandInt)
 """What kubesweep admits: Azure's, and as our extension the bounded log-scale and integer
 types (the unbounded normal family has no box for the model to search)."""
+
+DISCRETE = (RandInt, QUniform, QLogUniform, QNormal, QLogNormal)
 
 CANDIDATES = 1024
 LOCAL_CANDIDATES = 512
@@ -265,16 +270,74 @@ def _standardise(values: np.ndarray) -> np.ndarray:
 
 def _warp(values: np.ndarray) -> np.ndarray:
     """Standardised values, Yeo-Johnson transformed towards normality and standardised again,
-    so a few very bad trials (a long tail) do not flatten the model everywhere else."""
+    so a few very bad trials (a long lower tail) do not flatten the model everywhere else.
+    Only a power above 1 is applied: one below 1 would compress the upper tail, the good
+    results the search must tell apart."""
     standard = _standardise(values)
     if float(np.ptp(standard)) == 0.0:
         return standard
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        transformed = yeojohnson(standard)[0]
+        power = float(yeojohnson_normmax(standard))
+        if not math.isfinite(power) or power <= 1.0:
+            return standard
+        transformed = np.asarray(yeojohnson(standard, power), dtype=float)
     if not np.all(np.isfinite(transformed)):
         return standard
-    return _standardise(np.asarray(transformed, dtype=float))
+    return _standardise(transformed)
+
+
+class Encoding:
+    """From the unit cube the sampler searches to the features the GP sees: a choice
+    becomes one indicator per value (categories have no order), an integer or quantised
+    parameter is snapped to the middle of its value's slice (the model sees the value
+    the trial will get), a continuous one stays as it is."""
+
+    def __init__(self, space: SearchSpace) -> None:
+        self.parts: list[tuple[int, str, Distribution, int]] = []  # column, kind, dist, width
+        for column, (_, distribution) in enumerate(space):
+            if isinstance(distribution, Choice):
+                self.parts.append((column, "onehot", distribution, len(distribution.values)))
+            elif isinstance(distribution, DISCRETE):
+                self.parts.append((column, "snap", distribution, 1))
+            else:
+                self.parts.append((column, "same", distribution, 1))
+        self.width = sum(width for *_, width in self.parts)
+
+    def __call__(self, unit: np.ndarray) -> np.ndarray:
+        columns = []
+        for column, kind, distribution, width in self.parts:
+            u = unit[:, column]
+            if kind == "onehot":
+                slot = np.clip((u * width).astype(int), 0, width - 1)
+                columns.append(np.eye(width)[slot])
+            elif kind == "snap":
+                snapped = [distribution.to_unit(distribution.from_unit(float(v))) for v in u]
+                columns.append(np.array(snapped)[:, None])
+            else:
+                columns.append(u[:, None])
+        return np.hstack(columns)
+
+    def unit_gradient(self, gradient: np.ndarray) -> np.ndarray:
+        """A gradient in features as one in the unit cube: discrete coordinates are flat."""
+        result = np.zeros((gradient.shape[0], len(self.parts)))
+        feature = 0
+        for column, kind, _, width in self.parts:
+            if kind == "same":
+                result[:, column] = gradient[:, feature]
+            feature += width
+        return result
+
+    def unit_spread(self, lengths: np.ndarray) -> np.ndarray:
+        """How far to look around a good point, per unit coordinate: half the fitted length
+        scale of continuous and snapped coordinates (at most 0.25), 0.25 for choices."""
+        result = np.full(len(self.parts), 0.25)
+        feature = 0
+        for column, kind, _, width in self.parts:
+            if kind != "onehot":
+                result[column] = min(float(lengths[feature]) / 2.0, 0.25)
+            feature += width
+        return result
 
 
 def expected_improvement(mean: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
@@ -306,6 +369,7 @@ class BayesianSampler:
         self._sign = -1.0 if objective is not None and objective.goal is Goal.MINIMIZE else 1.0
         self._objective = objective or Objective("objective", Goal.MAXIMIZE)
         self._initial_design = SobolSampler(space, seed=seed)
+        self._encoding = Encoding(space)
         self.initial_trials = max(5, 2 * space.dimensions)
 
     @property
@@ -335,7 +399,8 @@ class BayesianSampler:
     def _next_point(
         self, index: int, observed: list[tuple[int, list[float], float]], pending: list[list[float]]
     ) -> np.ndarray:
-        x = np.array([p for _, p, _ in observed])
+        encode = self._encoding
+        x = encode(np.array([p for _, p, _ in observed]))
         raw = np.array([v for _, _, v in observed])
         y = _warp(raw)
         size = fit_size(len(observed))
@@ -346,7 +411,7 @@ class BayesianSampler:
         if pending:
             # kriging believer: a pending trial is believed to score the model's mean there,
             # and a belief better than the best result raises the bar for improvement
-            believed = np.array(pending)
+            believed = encode(np.array(pending))
             beliefs = model.predict(believed)[0]
             model = GaussianProcess(np.vstack([x, believed]), np.concatenate([y, beliefs]), theta)
             best = max(best, float(beliefs.max()))
@@ -357,23 +422,26 @@ class BayesianSampler:
             warnings.simplefilter("ignore")
             candidates = engine.random(CANDIDATES)
         # around the best observations, scaled by the fitted length scales
-        top = x[np.argsort(-y)[: max(1, min(8, len(y) // 4))]]
-        spread = np.minimum(model.lengths / 2.0, 0.25)
+        unit = np.array([p for _, p, _ in observed])
+        top = unit[np.argsort(-y)[: max(1, min(8, len(y) // 4))]]
+        spread = encode.unit_spread(model.lengths)
         local = top[rng.integers(len(top), size=LOCAL_CANDIDATES)] + rng.normal(
             size=(LOCAL_CANDIDATES, dimensions)
         ) * spread * rng.uniform(0.05, 1.0, size=(LOCAL_CANDIDATES, 1))
         candidates = np.vstack([candidates, np.clip(local, 0.0, 1.0)])
-        mean, sd = model.predict(candidates)
+        mean, sd = model.predict(encode(candidates))
         scores = expected_improvement(mean, sd, best)
         order = np.argsort(-scores)
         chosen, chosen_score = candidates[order[0]], float(scores[order[0]])
-        # L-BFGS-B from the best candidates at once: the sum of their EIs is separable
+        # L-BFGS-B from the best candidates at once (the sum of their EIs is separable),
+        # moving the continuous coordinates; the discrete ones stay at the candidate's value
         starts = candidates[order[:REFINED]]
         shape = starts.shape
 
         def negative(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            value, gradient = model.expected_improvement_and_gradient(flat.reshape(shape), best)
-            return -float(value.sum()), -gradient.ravel()
+            points = flat.reshape(shape)
+            value, gradient = model.expected_improvement_and_gradient(encode(points), best)
+            return -float(value.sum()), -encode.unit_gradient(gradient).ravel()
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -382,7 +450,7 @@ class BayesianSampler:
                 bounds=[(0.0, 1.0)] * starts.size, options={"maxiter": 100},
             )  # fmt: skip
         refined = np.clip(found.x.reshape(shape), 0.0, 1.0)
-        mean, sd = model.predict(refined)
+        mean, sd = model.predict(encode(refined))
         refined_scores = expected_improvement(mean, sd, best)
         if float(refined_scores.max()) > chosen_score:
             chosen = refined[int(np.argmax(refined_scores))]
