@@ -334,6 +334,22 @@ def test_asha_lets_the_first_trial_at_a_rung_go_on() -> None:
     assert policy.evaluate(lone, [lone, slower], MAX) is None
 
 
+def test_asha_promotion_is_not_revisited_by_trials_that_reach_the_rung_later() -> None:
+    policy = AshaPolicy(min_resource=1, reduction_factor=2)
+    # Trial 0 reached rung 1 first, alone, and went on; trials 1-3 reach it now, all better.
+    early = running(0, [0.2, 0.2])
+    late = [running(i, [0.9]) for i in (1, 2, 3)]
+    assert policy.evaluate(early, [early, *late], MAX) is None
+    # Each late trial is judged against those before it: trial 3 sees 0, 1, 2 (keep 2).
+    decision = policy.evaluate(running(3, [0.1]), [early, *late[:2], running(3, [0.1])], MAX)
+    assert decision is not None
+    assert decision.details["pool"] == 4.0
+    # A later trial already further past the rung did reach it first, and counts.
+    fast = running(9, [0.9, 0.9, 0.9])
+    slow = running(4, [0.1])
+    assert policy.evaluate(slow, [slow, fast], MAX) is not None
+
+
 def test_asha_min_early_stopping_rate_skips_rungs() -> None:
     policy = AshaPolicy(min_resource=1, reduction_factor=2, min_early_stopping_rate=2)
     trials = [running(0, [0.9] * 3), running(1, [0.1] * 3)]

@@ -2,11 +2,14 @@
 
 ASHA: rungs stand at steps ``minResource * reductionFactor ** (minEarlyStoppingRate + k)``
 for k = 0, 1, 2, ... A running trial is judged at the highest rung it has reached: among the
-``n`` trials (running or finished) that reached that rung, scored by their best value up to
-the rung's step, it goes on only if fewer than ``max(1, floor(n / reductionFactor))``
-trials are strictly better; so roughly the top ``1 / reductionFactor`` go on, and the first
-trial to reach a rung always does. Nothing waits for a rung to fill: that is what makes it
-asynchronous, and suited to trials that run concurrently.
+``n`` trials (running or finished, itself included) that reached that rung before it,
+scored by their best value up to the rung's step, it goes on only if fewer than
+``max(1, floor(n / reductionFactor))`` trials are strictly better; so roughly the top
+``1 / reductionFactor`` go on, and the first trial to reach a rung always does. "Before it"
+is the earlier trials (by index) and the later ones already further past the rung: trials
+that arrive at the rung after it do not revisit its promotion, as in ASHA. Nothing waits
+for a rung to fill: that is what makes it asynchronous, and suited to trials that run
+concurrently.
 
 Hyperband: ``floor(log_reductionFactor(maxResource / minResource)) + 1`` brackets, bracket
 ``b`` running ASHA with ``minEarlyStoppingRate = b``; trial ``index`` belongs to bracket
@@ -56,7 +59,11 @@ def _rung_decision(
         return None
     values = [own.value]
     for other in population:
-        if other.index != trial.index and other.latest_step >= rung:
+        if other.index == trial.index or other.latest_step < rung:
+            continue
+        # ASHA decides when a trial reaches the rung, against those that reached it first:
+        # earlier trials (by index), and later ones that are already further past it
+        if other.index < trial.index or other.latest_step > trial.latest_step:
             point = other.best_until(rung, objective)
             if point is not None:
                 values.append(point.value)
