@@ -36,7 +36,7 @@ bench-quick: bench-install ## samplers, latency and early termination against Op
 
 bench: bench-install ## the full suite against Optuna (about 40 min on 2 cores)
 	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md \
-		--plot benchmarks/results/samplers.png
+		--plot benchmarks/results/samplers.png --raw benchmarks/results/samplers.json
 	$(BIN)/python benchmarks/pruners.py --output benchmarks/results/pruners.md
 
 bench-curves: bench-install ## regenerate the learning curves the pruner replay uses (~20 s)

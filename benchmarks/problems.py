@@ -73,7 +73,7 @@ class Problem:
     optimum: float | None  # None: the best value any sampler found
     resolution: float | None = None
     """The smallest regret that means anything (sklearn: one validation sample); smaller
-    regrets count as this much. None: a millionth of random search's median regret."""
+    regrets count as this much. None: a thousandth of random search's median regret."""
 
     def space(self) -> SearchSpace:
         return SearchSpace.of({p.name: p.ours() for p in self.params})

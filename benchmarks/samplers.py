@@ -13,7 +13,8 @@ median regret over the best rival's median, per problem and concurrency; the sum
 their geometric mean per group with a 95 % bootstrap interval (seeds resampled) and
 win/tie/loss counts against the best rival (Mann-Whitney U, 5 %). Regrets are floored at
 the problem's resolution (one validation sample for the scikit-learn tasks, else a
-millionth of random search's median regret), so finding the optimum gives a finite ratio.
+thousandth of random search's median regret): below it a problem counts as solved, so two
+samplers that both solve it tie at a ratio of 1 instead of a ratio of rounding errors.
 
     python benchmarks/samplers.py --quick    # 4 problems, c = 1 and 16, 3 seeds, 50 trials
     python benchmarks/samplers.py            # 11 problems, c = 1, 4, 16, 10 seeds, 100 trials
@@ -31,6 +32,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -59,6 +61,8 @@ from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord  # 
 OURS = ("random", "sobol", "bayesian")
 THEIRS = ("Random", "QMC", "TPE", "TPE-liar", "GP")
 RIVALS = ("TPE", "TPE-liar", "GP")
+SOLVED = 1e-3
+"""A regret below this fraction of random search's median regret counts as solved."""
 QUICK_PROBLEMS = ("branin", "hartmann6", "hpobench-australian", "svc-breast-cancer")
 
 
@@ -191,7 +195,7 @@ def report(
                 kind: np.array(results[(problem.name, kind, concurrency)]) - optimum
                 for kind in (*OURS, *THEIRS)
             }
-            resolution = problem.resolution or 1e-6 * (float(np.median(regret["random"])) or 1.0)
+            resolution = problem.resolution or SOLVED * (float(np.median(regret["random"])) or 1.0)
             floored = {k: stats.floor(v, resolution) for k, v in regret.items()}
             rivals = {k: floored[k] for k in RIVALS}
             best = stats.best_rival(rivals)
@@ -276,6 +280,24 @@ def plot(
     figure.savefig(path, dpi=110)
 
 
+def latency_table(sizes: tuple[int, ...]) -> list[str]:
+    table = {n: latency(n) for n in sizes}
+    columns = list(table[sizes[0]])
+    lines = [
+        "",
+        "Suggestion latency, milliseconds, 6 parameters, one process "
+        "(ours refits its kernel at every result up to 30, then at 10 % growth; "
+        "in between it reuses the kernel):",
+        "",
+        "| observations | " + " | ".join(columns) + " |",
+        "|---" * (1 + len(columns)) + "|",
+    ]
+    for n, row in table.items():
+        cells = [f"{row[c]:.0f}" if c in row else "not run" for c in columns]
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -288,6 +310,8 @@ def main() -> int:
     parser.add_argument("--output", help="also write the markdown report here")
     parser.add_argument("--plot", help="write the ratio plot (PNG) here")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--raw", help="write every run's best value here (JSON)")
+    parser.add_argument("--from-raw", help="report on a --raw file instead of running")
     args = parser.parse_args()
     catalogue = all_problems()
     names = (
@@ -308,30 +332,32 @@ def main() -> int:
     jobs.sort(key=lambda j: (j[1] not in ("GP", "bayesian"), j[0]))
     started = time.monotonic()
     results: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    if args.from_raw:
+        with open(args.from_raw, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        trials, seeds = saved["trials"], saved["seeds"]
+        for row in saved["runs"]:
+            results[(row["problem"], row["sampler"], row["concurrency"])] = row["best"]
+        problems = [catalogue[n] for n in dict.fromkeys(r["problem"] for r in saved["runs"])]
+        levels = tuple(sorted({r["concurrency"] for r in saved["runs"]}))
+        jobs = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for done, ((name, kind, _, c, _), value) in enumerate(pool.map(_job, jobs), start=1):
             results[(name, kind, c)].append(value)
             if done % 50 == 0 or done == len(jobs):
                 print(f"{done}/{len(jobs)} runs, {time.monotonic() - started:.0f} s",
                       file=sys.stderr, flush=True)  # fmt: skip
+    if args.raw:
+        runs = [
+            {"problem": name, "sampler": kind, "concurrency": c, "best": values}
+            for (name, kind, c), values in results.items()
+        ]
+        with open(args.raw, "w", encoding="utf-8") as handle:
+            json.dump({"trials": trials, "seeds": seeds, "runs": runs}, handle, indent=0)
     lines, per_problem = report(results, problems, levels, trials, seeds)
     lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
     if not args.no_latency:
-        sizes = (50, 200) if args.quick else (50, 200, 1000)
-        table = {n: latency(n) for n in sizes}
-        columns = list(table[sizes[0]])
-        lines += [
-            "",
-            "Suggestion latency, milliseconds, 6 parameters, one process "
-            "(ours refits its kernel at every result up to 30, then at 10 % growth; "
-            "in between it reuses the kernel):",
-            "",
-            "| observations | " + " | ".join(columns) + " |",
-            "|---" * (1 + len(columns)) + "|",
-        ]
-        for n, row in table.items():
-            cells = [f"{row[c]:.0f}" if c in row else "not run" for c in columns]
-            lines.append(f"| {n} | " + " | ".join(cells) + " |")
+        lines += latency_table((50, 200) if args.quick else (50, 200, 1000))
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output:
