@@ -353,17 +353,15 @@ class BayesianSampler:
         *,
         seed: int,
         objective: Objective | None = None,
-        strict: bool = True,
     ) -> None:
-        if strict:
-            for name, distribution in space:
-                if not isinstance(distribution, ADMITTED):
-                    raise SpecError(
-                        f"{name}.type",
-                        f"bayesian sampling accepts parameters of type choice, uniform, "
-                        f"quniform, loguniform, qloguniform or randint, but {name!r} is "
-                        f"{distribution.type_name}",
-                    )
+        for name, distribution in space:
+            if not isinstance(distribution, ADMITTED):
+                raise SpecError(
+                    f"{name}.type",
+                    f"bayesian sampling accepts parameters of type choice, uniform, "
+                    f"quniform, loguniform, qloguniform or randint, but {name!r} is "
+                    f"{distribution.type_name}",
+                )
         self._space = space
         self._seed = seed
         self._sign = -1.0 if objective is not None and objective.goal is Goal.MINIMIZE else 1.0
@@ -400,7 +398,8 @@ class BayesianSampler:
         self, index: int, observed: list[tuple[int, list[float], float]], pending: list[list[float]]
     ) -> np.ndarray:
         encode = self._encoding
-        x = encode(np.array([p for _, p, _ in observed]))
+        unit = np.array([p for _, p, _ in observed])
+        x = encode(unit)
         raw = np.array([v for _, _, v in observed])
         y = _warp(raw)
         size = fit_size(len(observed))
@@ -422,7 +421,6 @@ class BayesianSampler:
             warnings.simplefilter("ignore")
             candidates = engine.random(CANDIDATES)
         # around the best observations, scaled by the fitted length scales
-        unit = np.array([p for _, p, _ in observed])
         top = unit[np.argsort(-y)[: max(1, min(8, len(y) // 4))]]
         spread = encode.unit_spread(model.lengths)
         local = top[rng.integers(len(top), size=LOCAL_CANDIDATES)] + rng.normal(
