@@ -37,6 +37,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -127,9 +128,11 @@ def _job(job: tuple[str, str, int, int, int]) -> tuple[tuple[str, str, int, int,
     return job, runner(kind, problem, trials, concurrency, seed)
 
 
-def latency(observations: int, dimensions: int = 6) -> dict[str, float]:
+def latency(observations: int, dimensions: int = 6, repeats: int = 5) -> dict[str, float]:
     """Milliseconds for one suggestion after ``observations`` results, in ``dimensions``-D:
-    ours with a refit and with the kernel reused, Optuna TPE and GP."""
+    ours with a refit and with the kernel reused, Optuna TPE and GP. Each is the median of
+    ``repeats`` runs (sampler seeds 0, 1, ...: each of ours starts with its fit not cached),
+    after one warm-up suggestion per sampler that is not counted."""
     import optuna
 
     _quiet_optuna()
@@ -142,29 +145,32 @@ def latency(observations: int, dimensions: int = 6) -> dict[str, float]:
         TrialRecord.of(i, dict(zip(names, map(float, p), strict=True)), TrialPhase.SUCCEEDED, [v])
         for i, (p, v) in enumerate(zip(points, values, strict=True))
     ]
-    sampler = BayesianSampler(space, seed=0, objective=Objective("f", Goal.MINIMIZE))
-    result = {}
-    started = time.perf_counter()
-    sampler.suggest(observations, history)
-    result["ours, refit"] = time.perf_counter() - started
-    started = time.perf_counter()
-    sampler.suggest(observations + 1, history)
-    result["ours, kernel reused"] = time.perf_counter() - started
     distributions = {n: optuna.distributions.FloatDistribution(0, 1) for n in names}
-    for kind in ("TPE", "GP"):
-        study = optuna.create_study(direction="minimize", sampler=_optuna_sampler(kind, 0))
-        study.add_trials(
-            optuna.trial.create_trial(
-                params=dict(zip(names, map(float, p), strict=True)),
-                distributions=distributions,
-                value=float(v),
-            )
-            for p, v in zip(points, values, strict=True)
-        )
+    timings: dict[str, list[float]] = defaultdict(list)
+
+    def timed(key: str, call: Callable[..., object], *args: Any) -> None:
         started = time.perf_counter()
-        study.ask(distributions)
-        result[f"Optuna {kind}"] = time.perf_counter() - started
-    return {k: v * 1000 for k, v in result.items()}
+        call(*args)
+        timings[key].append(time.perf_counter() - started)
+
+    for seed in range(-1, repeats):  # seed -1 warms up
+        sampler = BayesianSampler(space, seed=seed % 1000, objective=Objective("f", Goal.MINIMIZE))
+        timed("ours, refit", sampler.suggest, observations, history)
+        timed("ours, kernel reused", sampler.suggest, observations + 1, history)
+        for kind in ("TPE", "GP"):
+            study = optuna.create_study(
+                direction="minimize", sampler=_optuna_sampler(kind, seed % 1000)
+            )
+            study.add_trials(
+                optuna.trial.create_trial(
+                    params=dict(zip(names, map(float, p), strict=True)),
+                    distributions=distributions,
+                    value=float(v),
+                )
+                for p, v in zip(points, values, strict=True)
+            )
+            timed(f"Optuna {kind}", study.ask, distributions)
+    return {k: float(np.median(v[1:])) * 1000 for k, v in timings.items()}
 
 
 def report(
@@ -285,9 +291,9 @@ def latency_table(sizes: tuple[int, ...]) -> list[str]:
     columns = list(table[sizes[0]])
     lines = [
         "",
-        "Suggestion latency, milliseconds, 6 parameters, one process "
-        "(ours refits its kernel at every result up to 30, then at 10 % growth; "
-        "in between it reuses the kernel):",
+        "Suggestion latency, milliseconds, 6 parameters, one process, median of 5 "
+        "samplers after a warm-up (ours refits its kernel at every result up to 30, "
+        "then at 10 % growth; in between it reuses the kernel):",
         "",
         "| observations | " + " | ".join(columns) + " |",
         "|---" * (1 + len(columns)) + "|",

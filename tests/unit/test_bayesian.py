@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
 
 from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
 from kubesweep.domain.samplers import BayesianSampler, SamplingConfig, SamplingRule, SamplingType
@@ -18,12 +20,15 @@ from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
     Encoding,
     GaussianProcess,
+    _Likelihood,
     _standardise,
     _warp,
     expected_improvement,
     fit_kernel,
     fit_size,
     fit_subset,
+    yeojohnson,
+    yeojohnson_power,
 )
 from kubesweep.domain.simulation import simulate
 from kubesweep.domain.space import (
@@ -143,6 +148,36 @@ def test_expected_improvement_gradient_matches_finite_differences() -> None:
             - expected_improvement(*model.predict(down), best)[i]
         ) / (2 * step)
     assert np.max(np.abs(numeric - gradient)) < 1e-6 * max(1.0, float(np.abs(gradient).max()))
+
+
+@pytest.mark.parametrize("noise", [1e-6, 1e-3, 0.1])
+def test_kernel_likelihood_gradient_matches_finite_differences(noise: float) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.random((25, 3))
+    y = _standardise(np.sin(5 * x).sum(axis=1) + 0.1 * rng.standard_normal(25))
+    likelihood = _Likelihood(x, y)
+    theta = np.array([math.log(0.2), math.log(0.5), math.log(1.5), 0.3, math.log(noise)])
+    _, gradient = likelihood(theta)
+    step = 1e-6
+    numeric = np.array([
+        (likelihood(theta + step * e)[0] - likelihood(theta - step * e)[0]) / (2 * step)
+        for e in np.eye(len(theta))
+    ])  # fmt: skip
+    assert np.allclose(gradient, numeric, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_yeojohnson_agrees_with_scipy(case: int) -> None:
+    rng = np.random.default_rng(case)
+    tail = rng.exponential(2.0, 80) * (rng.random(80) < 0.2)
+    values = rng.standard_normal(80) - (case % 3) * tail
+    values = _standardise(values if case < 3 else -values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = float(stats.yeojohnson_normmax(values))
+    assert yeojohnson_power(values) == pytest.approx(expected, abs=1e-3)
+    for power in (0.0, 0.5, 1.0, 2.0, expected):
+        assert np.allclose(yeojohnson(values, power), stats.yeojohnson(values, power))
 
 
 def test_kernel_refit_schedule() -> None:
