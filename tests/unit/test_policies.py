@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -359,13 +360,34 @@ def test_asha_min_early_stopping_rate_skips_rungs() -> None:
 def test_hyperband_brackets_and_membership() -> None:
     policy = HyperbandPolicy(max_resource=27, min_resource=1, reduction_factor=3)
     assert policy.brackets == 4
-    assert [policy.bracket(i) for i in range(6)] == [0, 1, 2, 3, 0, 1]
-    # Trials 0 and 4 share bracket 0 (rungs 1, 3, 9, 27); trial 1 is elsewhere.
-    trials = [running(0, [0.9]), running(1, [0.99]), running(4, [0.1])]
+    brackets = [policy.bracket(i) for i in range(49)]
+    # Hyperband's allocation: the configurations its brackets start with, 27, 12, 6 and 4
+    assert [brackets.count(b) for b in range(4)] == [27, 12, 6, 4]
+    assert set(brackets[:10]) == {0, 1, 2, 3}, "a short sweep visits every bracket"
+    assert brackets[:3] == [0, 1, 0]
+    # Trials 0 and 2 share bracket 0 (rungs 1, 3, 9, 27); trial 1 is elsewhere.
+    trials = [running(0, [0.9]), running(1, [0.99]), running(2, [0.1])]
     decision = policy.evaluate(trials[2], trials, MAX)
     assert decision is not None
     assert decision.message.startswith("bracket 0:")
     assert policy.evaluate(trials[0], trials, MAX) is None
+
+
+@pytest.mark.parametrize(
+    ("max_resource", "reduction_factor"), [(8, 2), (27, 3), (100, 4), (1000, 2), (10**6, 3)]
+)
+def test_hyperband_prefixes_split_close_to_the_bracket_shares(
+    max_resource: int, reduction_factor: int
+) -> None:
+    policy = HyperbandPolicy(max_resource=max_resource, reduction_factor=reduction_factor)
+    n = policy.brackets
+    weights = [math.ceil(n / (n - b) * reduction_factor ** (n - 1 - b)) for b in range(n)]
+    shares = [w / sum(weights) for w in weights]
+    counts = [0] * n
+    for index in range(1000):
+        counts[policy.bracket(index)] += 1
+        total = index + 1
+        assert all(abs(counts[b] - total * shares[b]) < 3 for b in range(n)), (total, counts)
 
 
 @pytest.mark.parametrize(

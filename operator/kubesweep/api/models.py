@@ -337,8 +337,9 @@ class AshaPolicySpec(ApiModel):
 
 
 class HyperbandPolicySpec(ApiModel):
-    """Our extension: Hyperband as brackets of ASHA with growing first rungs; trial i
-    belongs to bracket i mod brackets and is compared within its bracket."""
+    """Our extension: Hyperband as brackets of ASHA with growing first rungs; the brackets
+    get trials in Hyperband's proportions (most to the aggressive ones), and a trial is
+    compared within its bracket."""
 
     model_config = ConfigDict(
         json_schema_extra=_rules(

@@ -11,10 +11,16 @@ that arrive at the rung after it do not revisit its promotion, as in ASHA. Nothi
 for a rung to fill: that is what makes it asynchronous, and suited to trials that run
 concurrently.
 
-Hyperband: ``floor(log_reductionFactor(maxResource / minResource)) + 1`` brackets, bracket
-``b`` running ASHA with ``minEarlyStoppingRate = b``; trial ``index`` belongs to bracket
-``index mod brackets`` and is compared only with trials of its bracket. Early brackets stop
-aggressively, late ones let trials run longer, which hedges against curves that start slow.
+Hyperband: ``B = floor(log_reductionFactor(maxResource / minResource)) + 1`` brackets,
+bracket ``b`` running ASHA with ``minEarlyStoppingRate = b``, so it halves ``B - 1 - b``
+times. Early brackets stop aggressively, late ones let trials run longer, which hedges
+against curves that start slow. As in Hyperband (Li et al., 2018), a bracket gets trials in
+proportion to ``ceil(B / (B - b) * reductionFactor ** (B - 1 - b))``, the number of
+configurations the paper starts it with (27, 12, 6 and 4 for four brackets of factor 3),
+so every bracket spends about the same compute. Trial ``index`` belongs to the bracket whose
+share of [0, 1) holds ``frac(index * 0.618...)`` (the golden-ratio sequence), which spreads
+the brackets evenly over the trials, so a short sweep visits all of them. A trial is compared
+only with trials of its bracket.
 """
 
 from __future__ import annotations
@@ -87,6 +93,20 @@ def _rung_decision(
     )
 
 
+_GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+def _bracket_bounds(brackets: int, reduction_factor: int) -> list[float]:
+    """The upper ends of the brackets' shares of [0, 1): bracket b's share is proportional
+    to ``ceil(B / (B - b) * eta ** (B - 1 - b))``."""
+    weights = [
+        math.ceil(brackets / (brackets - b) * reduction_factor ** (brackets - 1 - b))
+        for b in range(brackets)
+    ]
+    total = sum(weights)
+    return [sum(weights[: b + 1]) / total for b in range(brackets)]
+
+
 @dataclass(frozen=True)
 class AshaPolicy:
     min_resource: int = 1
@@ -133,7 +153,11 @@ class HyperbandPolicy:
         return math.floor(math.log(ratio, self.reduction_factor) + 1e-9) + 1
 
     def bracket(self, index: int) -> int:
-        return index % self.brackets
+        # the golden-ratio (Kronecker) sequence spreads the indices evenly over [0, 1), so
+        # every prefix of a sweep splits among the brackets close to their shares
+        position = (index * _GOLDEN) % 1.0
+        bounds = _bracket_bounds(self.brackets, self.reduction_factor)
+        return next((b for b, bound in enumerate(bounds) if position < bound), len(bounds) - 1)
 
     def evaluate(
         self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
