@@ -80,6 +80,29 @@ def test_concurrent_suggestions_spread_out() -> None:
     assert closest > 0.02, "pending trials in the model keep concurrent trials apart"
 
 
+def test_a_model_that_expects_nothing_more_explores_every_other_trial() -> None:
+    # a grid over the square and a tight cluster at the peak: the model is sure it knows
+    # the peak, so no expected improvement reaches STAGNANT anywhere
+    points = [(a / 6, b / 6) for a in range(7) for b in range(7)]
+    points += [(0.3 + dx, 0.7 + dy) for dx in (-0.01, 0, 0.01) for dy in (-0.01, 0, 0.01)]
+    history = [
+        TrialRecord.of(i, {"x": x, "y": y}, TrialPhase.SUCCEEDED, peak({"x": x, "y": y}))
+        for i, (x, y) in enumerate(points)
+    ]
+    sampler = BayesianSampler(SPACE, seed=0, objective=OBJECTIVE)
+    n = len(history)
+    assert n % 2 == 0
+
+    def distance(suggestion: dict[str, Any] | None, x: float, y: float) -> float:
+        assert suggestion is not None
+        return math.hypot(float(suggestion["x"]) - x, float(suggestion["y"]) - y)
+
+    explored, polished = sampler.suggest(n, history), sampler.suggest(n + 1, history)
+    assert distance(explored, 0.3, 0.7) > 0.3, "an even trial goes where the model knows least"
+    assert min(distance(explored, x, y) for x, y in points) > 0.05
+    assert distance(polished, 0.3, 0.7) < 0.05, "an odd trial goes on polishing the best"
+
+
 def test_same_seed_and_history_give_the_same_suggestion() -> None:
     history = [
         TrialRecord.of(i, {"x": (i * 0.37) % 1, "y": (i * 0.61) % 1}, TrialPhase.SUCCEEDED, [i % 3])
