@@ -34,7 +34,7 @@ bench-quick: bench-install ## samplers, latency and early termination against Op
 		--plot benchmarks/results/samplers-quick.png
 	$(BIN)/python benchmarks/pruners.py --quick --output benchmarks/results/pruners-quick.md
 
-bench: bench-install ## the full suite against Optuna (about 25 min on 2 cores)
+bench: bench-install ## the full suite against Optuna (about 21 min on 2 cores)
 	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md \
 		--plot benchmarks/results/samplers.png --raw benchmarks/results/samplers.json
 	$(BIN)/python benchmarks/pruners.py --output benchmarks/results/pruners.md

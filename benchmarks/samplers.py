@@ -183,12 +183,14 @@ def report(
 ) -> tuple[list[str], dict[tuple[str, int], tuple[float, float, float]]]:
     lines = [
         f"Median simple regret after {trials} trials over {seeds} seeds (smaller is better); "
-        "ratio = our bayesian / the best of Optuna TPE, TPE-noliar and GP (medians).",
+        "ratio = our bayesian / the best of Optuna TPE, TPE-noliar and GP (medians); solved = "
+        "seeds whose regret is at most the problem's resolution (a thousandth of random "
+        "search's median regret, or one validation example), ours and the best rival's.",
         "",
         "| problem | c | "
         + " | ".join([f"ours {k}" for k in OURS] + [f"Optuna {k}" for k in THEIRS])
-        + " | ratio | vs best rival |",
-        "|---" * (4 + len(OURS) + len(THEIRS)) + "|",
+        + " | ratio | vs best rival | solved |",
+        "|---" * (5 + len(OURS) + len(THEIRS)) + "|",
     ]
     cases: dict[tuple[str, int], list[tuple[np.ndarray, list[np.ndarray]]]] = defaultdict(list)
     tally: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -215,10 +217,11 @@ def report(
                 [(floored["bayesian"], list(rivals.values()))]
             )
             cells = [f"{np.median(regret[k]):.3g}" for k in (*OURS, *THEIRS)]
+            solved = [int((regret[k] <= resolution).sum()) for k in ("bayesian", best)]
             lines.append(
                 f"| {problem.name} | {concurrency} | "
                 + " | ".join(cells)
-                + f" | {ratio:.2f} | {outcome} ({best}) |"
+                + f" | {ratio:.2f} | {outcome} ({best}) | {solved[0]} / {solved[1]} |"
             )
     groups = sorted({g for g, _ in cases}, key=lambda g: (g == "all", g))
     lines += [
