@@ -19,6 +19,7 @@ samplers that both solve it tie at a ratio of 1 instead of a ratio of rounding e
 
     python benchmarks/samplers.py --quick    # 4 problems, c = 1 and 16, 3 seeds, 50 trials
     python benchmarks/samplers.py            # 11 problems, c = 1, 4, 16, 10 seeds, 100 trials
+    python benchmarks/samplers.py --problems hartmann6 --concurrency 1 --seeds 60 --no-latency
 
 Writes a markdown report and a PNG (``--output``, ``--plot``). Runs jobs on ``--jobs``
 processes (one BLAS/torch thread each); the latency table runs alone afterwards.
@@ -308,12 +309,16 @@ def latency_table(sizes: tuple[int, ...]) -> list[str]:
     return lines
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, help="override the number of seeds")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds run from here (held-out checks)"
+    )
+    parser.add_argument("--concurrency", help="comma-separated levels (default: 1,4,16)")
     parser.add_argument("--trials", type=int, help="override the budget")
     parser.add_argument("--problems", help="comma-separated names (default: all, or quick's)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -322,7 +327,11 @@ def main() -> int:
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--raw", help="write every run's best value here (JSON)")
     parser.add_argument("--from-raw", help="report on a --raw file instead of running")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
     catalogue = all_problems()
     names = (
         args.problems.split(",") if args.problems else QUICK_PROBLEMS if args.quick else catalogue
@@ -331,12 +340,14 @@ def main() -> int:
     seeds = args.seeds or (3 if args.quick else 10)
     trials = args.trials or (50 if args.quick else 100)
     levels = (1, 16) if args.quick else (1, 4, 16)
+    if args.concurrency:
+        levels = tuple(int(c) for c in args.concurrency.split(","))
     jobs = [
         (p.name, kind, trials, c, s)
         for p in problems
         for c in levels
         for kind in (*OURS, *THEIRS)
-        for s in range(seeds)
+        for s in range(args.first_seed, args.first_seed + seeds)
     ]
     # the slow samplers first, so the pool ends evenly
     jobs.sort(key=lambda j: (j[1] not in ("GP", "bayesian"), j[0]))
@@ -365,6 +376,8 @@ def main() -> int:
         with open(args.raw, "w", encoding="utf-8") as handle:
             json.dump({"trials": trials, "seeds": seeds, "runs": runs}, handle, indent=0)
     lines, per_problem = report(results, problems, levels, trials, seeds)
+    if args.first_seed:
+        lines[:0] = [f"Seeds {args.first_seed} to {args.first_seed + seeds - 1}.", ""]
     lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
     if not args.no_latency:
         lines += latency_table((50, 200) if args.quick else (50, 200, 1000))
