@@ -339,6 +339,7 @@ def main() -> int:
     problems = [catalogue[n] for n in names]
     seeds = args.seeds or (3 if args.quick else 10)
     trials = args.trials or (50 if args.quick else 100)
+    first_seed = args.first_seed
     levels = (1, 16) if args.quick else (1, 4, 16)
     if args.concurrency:
         levels = tuple(int(c) for c in args.concurrency.split(","))
@@ -347,7 +348,7 @@ def main() -> int:
         for p in problems
         for c in levels
         for kind in (*OURS, *THEIRS)
-        for s in range(args.first_seed, args.first_seed + seeds)
+        for s in range(first_seed, first_seed + seeds)
     ]
     # the slow samplers first, so the pool ends evenly
     jobs.sort(key=lambda j: (j[1] not in ("GP", "bayesian"), j[0]))
@@ -357,6 +358,7 @@ def main() -> int:
         with open(args.from_raw, encoding="utf-8") as handle:
             saved = json.load(handle)
         trials, seeds = saved["trials"], saved["seeds"]
+        first_seed = saved.get("first_seed", 0)
         for row in saved["runs"]:
             results[(row["problem"], row["sampler"], row["concurrency"])] = row["best"]
         problems = [catalogue[n] for n in dict.fromkeys(r["problem"] for r in saved["runs"])]
@@ -374,10 +376,14 @@ def main() -> int:
             for (name, kind, c), values in results.items()
         ]
         with open(args.raw, "w", encoding="utf-8") as handle:
-            json.dump({"trials": trials, "seeds": seeds, "runs": runs}, handle, indent=0)
+            json.dump(
+                {"trials": trials, "seeds": seeds, "first_seed": first_seed, "runs": runs},
+                handle,
+                indent=0,
+            )
     lines, per_problem = report(results, problems, levels, trials, seeds)
-    if args.first_seed:
-        lines[:0] = [f"Seeds {args.first_seed} to {args.first_seed + seeds - 1}.", ""]
+    if first_seed:
+        lines[:0] = [f"Seeds {first_seed} to {first_seed + seeds - 1}.", ""]
     lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
     if not args.no_latency:
         lines += latency_table((50, 200) if args.quick else (50, 200, 1000))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.policies._base import StopDecision
@@ -96,7 +97,8 @@ def _rung_decision(
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
-def _bracket_bounds(brackets: int, reduction_factor: int) -> list[float]:
+@cache
+def _bracket_bounds(brackets: int, reduction_factor: int) -> tuple[float, ...]:
     """The upper ends of the brackets' shares of [0, 1): bracket b's share is proportional
     to ``ceil(B / (B - b) * eta ** (B - 1 - b))``."""
     weights = [
@@ -104,7 +106,7 @@ def _bracket_bounds(brackets: int, reduction_factor: int) -> list[float]:
         for b in range(brackets)
     ]
     total = sum(weights)
-    return [sum(weights[: b + 1]) / total for b in range(brackets)]
+    return tuple(sum(weights[: b + 1]) / total for b in range(brackets))
 
 
 @dataclass(frozen=True)

@@ -476,7 +476,8 @@ class BayesianSampler:
         mean, sd = model.predict(encode(candidates))
         scores = expected_improvement(mean, sd, best)
         if float(scores.max()) < STAGNANT and index % 2 == 0:
-            # nothing worth a trial anywhere the model looks: explore where it knows least
+            # nothing worth a trial anywhere the model looks: explore where it knows least,
+            # among the Sobol candidates (the first rows; the local ones hug the best)
             spread_out: np.ndarray = candidates[int(np.argmax(sd[:CANDIDATES]))]
             return spread_out
         order = np.argsort(-scores)
