@@ -20,6 +20,8 @@ samplers that both solve it tie at a ratio of 1 instead of a ratio of rounding e
     python benchmarks/samplers.py --quick    # 4 problems, c = 1 and 16, 3 seeds, 50 trials
     python benchmarks/samplers.py            # 11 problems, c = 1, 4, 16, 10 seeds, 100 trials
     python benchmarks/samplers.py --problems hartmann6 --concurrency 1 --seeds 60 --no-latency
+    python benchmarks/samplers.py --first-seed 10 --no-latency --raw held-out.json
+    python benchmarks/samplers.py --from-raw benchmarks/results/samplers.json,held-out.json
 
 Writes a markdown report and a PNG (``--output``, ``--plot``). Runs jobs on ``--jobs``
 processes (one BLAS/torch thread each); the latency table runs alone afterwards.
@@ -309,6 +311,34 @@ def latency_table(sizes: tuple[int, ...]) -> list[str]:
     return lines
 
 
+def load_raw(paths: list[str]) -> tuple[int, int, int, dict[tuple[str, str, int], list[float]]]:
+    """Runs saved by --raw, several files joined seed after seed (each must start where the
+    one before ends, with the same budget and the same problems, samplers and levels):
+    trials, first seed, number of seeds, and every run's best value."""
+    runs: dict[tuple[str, str, int], list[float]] = {}
+    trials = first_seed = seeds = 0
+    for number, path in enumerate(paths):
+        with open(path, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        start = saved.get("first_seed", 0)
+        part = {(r["problem"], r["sampler"], r["concurrency"]): r["best"] for r in saved["runs"]}
+        if number == 0:
+            trials, first_seed = saved["trials"], start
+            runs = {key: list(values) for key, values in part.items()}
+        else:
+            continues = start == first_seed + seeds and part.keys() == runs.keys()
+            if saved["trials"] != trials or not continues:
+                raise SystemExit(
+                    f"--from-raw: {path} (seeds from {start}, {saved['trials']} trials, "
+                    f"{len(part)} runs) does not continue the files before it (seeds up to "
+                    f"{first_seed + seeds - 1}, {trials} trials, {len(runs)} runs)"
+                )
+            for key, values in part.items():
+                runs[key] += values
+        seeds += saved["seeds"]
+    return trials, first_seed, seeds, runs
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -326,7 +356,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--plot", help="write the ratio plot (PNG) here")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--raw", help="write every run's best value here (JSON)")
-    parser.add_argument("--from-raw", help="report on a --raw file instead of running")
+    parser.add_argument(
+        "--from-raw",
+        help="report on --raw files instead of running (comma-separated: seeds joined in order)",
+    )
     return parser.parse_args()
 
 
@@ -355,14 +388,11 @@ def main() -> int:
     started = time.monotonic()
     results: dict[tuple[str, str, int], list[float]] = defaultdict(list)
     if args.from_raw:
-        with open(args.from_raw, encoding="utf-8") as handle:
-            saved = json.load(handle)
-        trials, seeds = saved["trials"], saved["seeds"]
-        first_seed = saved.get("first_seed", 0)
-        for row in saved["runs"]:
-            results[(row["problem"], row["sampler"], row["concurrency"])] = row["best"]
-        problems = [catalogue[n] for n in dict.fromkeys(r["problem"] for r in saved["runs"])]
-        levels = tuple(sorted({r["concurrency"] for r in saved["runs"]}))
+        trials, first_seed, seeds, runs = load_raw(args.from_raw.split(","))
+        results.update(runs)
+        saved = {name for name, _, _ in runs}
+        problems = [problem for name, problem in catalogue.items() if name in saved]
+        levels = tuple(sorted({c for _, _, c in runs}))
         jobs = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for done, ((name, kind, _, c, _), value) in enumerate(pool.map(_job, jobs), start=1):
@@ -382,9 +412,12 @@ def main() -> int:
                 indent=0,
             )
     lines, per_problem = report(results, problems, levels, trials, seeds)
-    if first_seed:
+    if first_seed or args.from_raw:
         lines[:0] = [f"Seeds {first_seed} to {first_seed + seeds - 1}.", ""]
-    lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
+    if args.from_raw:
+        lines += ["", f"Reported from the runs saved in {args.from_raw}."]
+    else:
+        lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
     if not args.no_latency:
         lines += latency_table((50, 200) if args.quick else (50, 200, 1000))
     text = "\n".join(lines) + "\n"
