@@ -388,11 +388,10 @@ def main() -> int:
     started = time.monotonic()
     results: dict[tuple[str, str, int], list[float]] = defaultdict(list)
     if args.from_raw:
-        trials, first_seed, seeds, runs = load_raw(args.from_raw.split(","))
-        results.update(runs)
-        saved = {name for name, _, _ in runs}
-        problems = [problem for name, problem in catalogue.items() if name in saved]
-        levels = tuple(sorted({c for _, _, c in runs}))
+        trials, first_seed, seeds, saved = load_raw(args.from_raw.split(","))
+        results.update(saved)
+        problems = [p for name, p in catalogue.items() if any(name == k[0] for k in saved)]
+        levels = tuple(sorted({c for _, _, c in saved}))
         jobs = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for done, ((name, kind, _, c, _), value) in enumerate(pool.map(_job, jobs), start=1):
