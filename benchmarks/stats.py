@@ -1,6 +1,7 @@
 """Summary statistics shared by the benchmark scripts: ratios of medians, their geometric
-mean over problems with a bootstrap interval (seeds resampled), and win/tie/loss counts by a
-two-sided Mann-Whitney U test at the 5 % level."""
+mean over problems with a bootstrap interval (seeds resampled), the pooled geometric mean of
+normalised regret per sampler (every seed counts), and win/tie/loss counts by a two-sided
+Mann-Whitney U test at the 5 % level."""
 
 from __future__ import annotations
 
@@ -43,6 +44,44 @@ def bootstrap_geomean(
             pick = [r[rng.integers(len(r), size=len(r))] for r in rivals]
             ratios.append(ratio(ours[rng.integers(len(ours), size=len(ours))], pick))
         draws.append(geometric_mean(ratios))
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return point, float(low), float(high)
+
+
+def pooled(runs: Sequence[np.ndarray], scales: Sequence[float]) -> float:
+    """One sampler's geometric mean of normalised regret: over problems, of the geometric
+    mean over its seeds of regret divided by the problem's scale (each problem weighs the
+    same, whatever its number of seeds)."""
+    return geometric_mean([geometric_mean(r / s) for r, s in zip(runs, scales, strict=True)])
+
+
+def pooled_ratio(cases: Sequence[tuple[float, np.ndarray, Sequence[np.ndarray]]]) -> float:
+    """``pooled`` of ours over the best rival's, each case being (scale, ours, rivals) for one
+    problem, the rivals in the same order in every case."""
+    scales = [scale for scale, _, _ in cases]
+    ours = pooled([o for _, o, _ in cases], scales)
+    rivals = [pooled([r[i] for _, _, r in cases], scales) for i in range(len(cases[0][2]))]
+    return ours / min(rivals)
+
+
+def bootstrap_pooled(
+    cases: Sequence[tuple[float, np.ndarray, Sequence[np.ndarray]]],
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """``pooled_ratio`` and its 95 % percentile interval when each sampler's seeds are
+    resampled with replacement, problem by problem."""
+    rng = np.random.default_rng(seed)
+    point = pooled_ratio(cases)
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values[rng.integers(len(values), size=len(values))]
+
+    draws = [
+        pooled_ratio([(scale, pick(o), [pick(r) for r in rivals]) for scale, o, rivals in cases])
+        for _ in range(resamples)
+    ]
     low, high = np.percentile(draws, [2.5, 97.5])
     return point, float(low), float(high)
 
