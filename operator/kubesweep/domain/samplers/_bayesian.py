@@ -94,15 +94,30 @@ _FIT_CACHE_SIZE = 16
 _FIT_CACHE_LOCK = threading.Lock()  # kopf runs sync handlers on a thread pool
 
 
+# The kernel and the likelihood work on (m, n) matrices which, at a few hundred observations,
+# no longer fit in the processor's cache: they compute in place where they can (the same
+# operations on the same operands, so the same bits, in fewer passes over memory).
+
+
 def _matern52(a: np.ndarray, b: np.ndarray, lengths: np.ndarray, signal: float) -> np.ndarray:
     scaled_a, scaled_b = a / lengths, b / lengths
-    squared = (
-        (scaled_a**2).sum(axis=1)[:, None]
-        + (scaled_b**2).sum(axis=1)[None, :]
-        - 2.0 * scaled_a @ scaled_b.T
-    )
-    r = np.sqrt(5.0 * np.maximum(squared, 0.0))
-    result: np.ndarray = signal * (1.0 + r + r * r / 3.0) * np.exp(-r)
+    cross = scaled_a @ scaled_b.T
+    cross *= -2.0
+    squared = (scaled_a**2).sum(axis=1)[:, None] + (scaled_b**2).sum(axis=1)[None, :]
+    squared += cross
+    np.maximum(squared, 0.0, out=squared)
+    squared *= 5.0
+    r = np.sqrt(squared, out=squared)
+    return _matern_shape(r, signal, np.exp(-r))
+
+
+def _matern_shape(r: np.ndarray, signal: float, decay: np.ndarray) -> np.ndarray:
+    """signal (1 + r + r^2 / 3) e^-r, given decay = e^-r; leaves 1 + r in r."""
+    result: np.ndarray = r * r
+    result /= 3.0
+    result += np.add(1.0, r, out=r)
+    result *= signal
+    result *= decay
     return result
 
 
@@ -152,9 +167,11 @@ class _Likelihood:
         n, d = self.n, self.d
         inverse = np.exp(-2.0 * theta[:d])
         signal, noise = math.exp(theta[d]), math.exp(theta[d + 1])
-        r = np.sqrt(5.0 * (inverse @ self.squared)).reshape(n, n)
+        r = inverse @ self.squared
+        r *= 5.0
+        r = np.sqrt(r, out=r).reshape(n, n)
         decay = np.exp(-r)
-        base = signal * (1.0 + r + r * r / 3.0) * decay
+        base = _matern_shape(r, signal, decay)  # r is 1 + r from here on
         k = base.copy()
         k.flat[:: n + 1] += noise + _JITTER
         factor = _cholesky(k)
@@ -167,13 +184,17 @@ class _Likelihood:
         # symmetric, so the lower triangle counted twice stands for the whole matrix, and
         # its diagonal, counted once too many, is taken off again where it matters (the
         # length scales' dK vanishes on the diagonal)
-        lower, _ = lapack.dpotri(factor, lower=1)
-        diagonal = np.diag(lower).copy()
-        inner = 2.0 * lower - np.outer(alpha, alpha)
+        inner, _ = lapack.dpotri(factor, lower=1)
+        diagonal = np.diag(inner).copy()
+        inner *= 2.0
+        inner -= np.outer(alpha, alpha)
         gradient = np.empty_like(theta)
-        weights = (inner * ((5.0 / 3.0) * signal * decay * (1.0 + r))).ravel()
-        gradient[:d] = 0.5 * (self.squared @ weights) * inverse
-        gradient[d] = 0.5 * (float((inner * base).sum()) - signal * float(diagonal.sum()))
+        weights = np.multiply(decay, (5.0 / 3.0) * signal, out=decay)
+        weights *= r
+        weights *= inner
+        gradient[:d] = 0.5 * (self.squared @ weights.ravel()) * inverse
+        base *= inner
+        gradient[d] = 0.5 * (float(base.sum()) - signal * float(diagonal.sum()))
         gradient[d + 1] = 0.5 * noise * (float(diagonal.sum()) - float(alpha @ alpha))
         # log priors (maximum a posteriori rather than likelihood): length scales near 1
         # (a penalty 0.1 (l^2 + l^-2) each, so a handful of points cannot make the model
