@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from environment import describe
 
 from kubesweep.domain.planner import Limits, SweepSpec
 from kubesweep.domain.policies import PolicyConfig, PolicyType
@@ -178,7 +179,7 @@ def main() -> int:
                 f"{kept}/{len(values)} |"
             )
             print(lines[-1], file=sys.stderr, flush=True)
-    lines += ["", f"Ran in {time.monotonic() - started:.0f} s."]
+    lines += ["", f"Ran in {time.monotonic() - started:.0f} s.", "", describe()]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output:

@@ -52,6 +52,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import stats  # noqa: E402
+from environment import describe  # noqa: E402
 from problems import Problem, all_problems  # noqa: E402
 
 from kubesweep.domain.planner import Limits, SweepSpec  # noqa: E402
@@ -345,15 +346,20 @@ def latency_table(sizes: tuple[int, ...]) -> list[str]:
     return lines
 
 
-def load_raw(paths: list[str]) -> tuple[int, int, int, dict[tuple[str, str, int], list[float]]]:
+def load_raw(
+    paths: list[str],
+) -> tuple[int, int, int, dict[tuple[str, str, int], list[float]], list[str]]:
     """Runs saved by --raw, several files joined seed after seed (each must start where the
     one before ends, with the same budget and the same problems, samplers and levels):
-    trials, first seed, number of seeds, and every run's best value."""
+    trials, first seed, number of seeds, every run's best value, and each file's
+    environment line."""
     runs: dict[tuple[str, str, int], list[float]] = {}
+    environments: list[str] = []
     trials = first_seed = seeds = 0
     for number, path in enumerate(paths):
         with open(path, encoding="utf-8") as handle:
             saved = json.load(handle)
+        environments.append(f"{path}: " + saved.get("environment", "environment not recorded."))
         start = saved.get("first_seed", 0)
         part = {(r["problem"], r["sampler"], r["concurrency"]): r["best"] for r in saved["runs"]}
         if number == 0:
@@ -370,7 +376,7 @@ def load_raw(paths: list[str]) -> tuple[int, int, int, dict[tuple[str, str, int]
             for key, values in part.items():
                 runs[key] += values
         seeds += saved["seeds"]
-    return trials, first_seed, seeds, runs
+    return trials, first_seed, seeds, runs, environments
 
 
 def _arguments() -> argparse.Namespace:
@@ -422,7 +428,7 @@ def main() -> int:
     started = time.monotonic()
     results: dict[tuple[str, str, int], list[float]] = defaultdict(list)
     if args.from_raw:
-        trials, first_seed, seeds, saved = load_raw(args.from_raw.split(","))
+        trials, first_seed, seeds, saved, environments = load_raw(args.from_raw.split(","))
         results.update(saved)
         problems = [p for name, p in catalogue.items() if any(name == k[0] for k in saved)]
         levels = tuple(sorted({c for _, _, c in saved}))
@@ -440,7 +446,13 @@ def main() -> int:
         ]
         with open(args.raw, "w", encoding="utf-8") as handle:
             json.dump(
-                {"trials": trials, "seeds": seeds, "first_seed": first_seed, "runs": runs},
+                {
+                    "trials": trials,
+                    "seeds": seeds,
+                    "first_seed": first_seed,
+                    "environment": describe(),
+                    "runs": runs,
+                },
                 handle,
                 indent=0,
             )
@@ -449,8 +461,10 @@ def main() -> int:
         lines[:0] = [f"Seeds {first_seed} to {first_seed + seeds - 1}.", ""]
     if args.from_raw:
         lines += ["", f"Reported from the runs saved in {args.from_raw}."]
+        lines += ["", *[f"- {line}" for line in environments]]
     else:
         lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
+        lines += ["", describe()]
     if not args.no_latency:
         lines += latency_table((50, 200) if args.quick else (50, 200, 1000))
     text = "\n".join(lines) + "\n"
