@@ -35,9 +35,13 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   is least certain, and the ones in between go on polishing.
 
 Deterministic under the seed: every random draw is seeded by (seed, index), and the
-memoised fits are a pure function of their data. Azure ML admits choice, uniform and
-quniform for bayesian; kubesweep also admits loguniform, qloguniform and randint as its
-extension (the model searches them on the log scale and by integer slice).
+memoised fits are a pure function of their data. That holds bit for bit for the same
+numpy, scipy and BLAS kernels: OpenBLAS's AVX-512 kernels round differently from its AVX2
+ones, and over many trials a last-bit difference can lead the search elsewhere.
+
+Azure ML admits choice, uniform and quniform for bayesian; kubesweep also admits
+loguniform, qloguniform and randint as its extension (the model searches them on the log
+scale and by integer slice).
 """
 
 from __future__ import annotations
