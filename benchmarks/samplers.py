@@ -204,9 +204,9 @@ def report(
         + " | ratio | vs best rival | solved |",
         "|---" * (5 + len(OURS) + len(THEIRS)) + "|",
     ]
-    cases: dict[tuple[str, int], list[tuple[np.ndarray, list[np.ndarray]]]] = defaultdict(list)
-    pooled: dict[tuple[str, int], list[tuple[float, np.ndarray, list[np.ndarray]]]]
-    pooled = defaultdict(list)
+    # per (group, concurrency), one case per problem: (scale, ours, rivals)
+    cases: dict[tuple[str, int], list[tuple[float, np.ndarray, list[np.ndarray]]]]
+    cases = defaultdict(list)
     tally: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     per_problem: dict[tuple[str, int], tuple[float, float, float]] = {}
     for problem in problems:
@@ -226,8 +226,7 @@ def report(
             ratio = stats.ratio(floored["bayesian"], list(rivals.values()))
             outcome = stats.verdict(floored["bayesian"], rivals[best])
             for group in (problem.group, "all"):
-                cases[(group, concurrency)].append((floored["bayesian"], list(rivals.values())))
-                pooled[(group, concurrency)].append(
+                cases[(group, concurrency)].append(
                     (scale, floored["bayesian"], list(rivals.values()))
                 )
                 tally[(group, concurrency)][outcome] += 1
@@ -253,7 +252,7 @@ def report(
     for group in groups:
         for concurrency in levels:
             group_cases = cases[(group, concurrency)]
-            point, low, high = stats.bootstrap_geomean(group_cases)
+            point, low, high = stats.bootstrap_geomean([(o, r) for _, o, r in group_cases])
             t = tally[(group, concurrency)]
             lines.append(
                 f"| {group} | {concurrency} | {len(group_cases)} | {point:.2f} | "
@@ -274,15 +273,11 @@ def report(
     ]
     for group in groups:
         for concurrency in levels:
-            group_pool = pooled[(group, concurrency)]
-            scales = [scale for scale, _, _ in group_pool]
-            means = [stats.pooled([o for _, o, _ in group_pool], scales)] + [
-                stats.pooled([r[i] for _, _, r in group_pool], scales) for i in range(len(RIVALS))
-            ]
-            point, low, high = stats.bootstrap_pooled(group_pool)
+            group_cases = cases[(group, concurrency)]
+            point, low, high = stats.bootstrap_pooled(group_cases)
             lines.append(
-                f"| {group} | {concurrency} | {len(group_pool)} | "
-                + " | ".join(f"{m:.3g}" for m in means)
+                f"| {group} | {concurrency} | {len(group_cases)} | "
+                + " | ".join(f"{m:.3g}" for m in stats.pooled_means(group_cases))
                 + f" | {point:.2f} | {low:.2f} to {high:.2f} |"
             )
     references = [p.name for p in problems if p.optimum is None]

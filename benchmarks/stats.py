@@ -55,12 +55,18 @@ def pooled(runs: Sequence[np.ndarray], scales: Sequence[float]) -> float:
     return geometric_mean([geometric_mean(r / s) for r, s in zip(runs, scales, strict=True)])
 
 
-def pooled_ratio(cases: Sequence[tuple[float, np.ndarray, Sequence[np.ndarray]]]) -> float:
-    """``pooled`` of ours over the best rival's, each case being (scale, ours, rivals) for one
+def pooled_means(cases: Sequence[tuple[float, np.ndarray, Sequence[np.ndarray]]]) -> list[float]:
+    """``pooled`` of ours, then of each rival, each case being (scale, ours, rivals) for one
     problem, the rivals in the same order in every case."""
     scales = [scale for scale, _, _ in cases]
-    ours = pooled([o for _, o, _ in cases], scales)
-    rivals = [pooled([r[i] for _, _, r in cases], scales) for i in range(len(cases[0][2]))]
+    samplers = [[o for _, o, _ in cases]]
+    samplers += [[r[i] for _, _, r in cases] for i in range(len(cases[0][2]))]
+    return [pooled(runs, scales) for runs in samplers]
+
+
+def pooled_ratio(cases: Sequence[tuple[float, np.ndarray, Sequence[np.ndarray]]]) -> float:
+    """``pooled`` of ours over the best rival's (cases as for ``pooled_means``)."""
+    ours, *rivals = pooled_means(cases)
     return ours / min(rivals)
 
 
