@@ -24,6 +24,8 @@ samplers that both solve it tie at a ratio of 1 instead of a ratio of rounding e
     python benchmarks/samplers.py --problems hartmann6 --concurrency 1 --seeds 60 --no-latency
     python benchmarks/samplers.py --first-seed 10 --no-latency --raw held-out.json
     python benchmarks/samplers.py --from-raw benchmarks/results/samplers.json,held-out.json
+    python benchmarks/samplers.py --from-raw benchmarks/results/samplers-seeds10-19.json \
+        --samplers bayesian --no-latency   # a changed sampler against the saved rivals
 
 Writes a markdown report and a PNG (``--output``, ``--plot``). Runs jobs on ``--jobs``
 processes (one BLAS/torch thread each, OpenBLAS's AVX2 kernels on x86-64 so that a run
@@ -380,6 +382,27 @@ def load_raw(
     return trials, first_seed, seeds, runs, environments
 
 
+def rerun_over(
+    saved: dict[tuple[str, str, int], list[float]],
+    fresh: dict[tuple[str, str, int], list[float]],
+) -> tuple[dict[tuple[str, str, int], list[float]], int, int]:
+    """Saved runs with some replaced by runs made again (same problems, samplers, levels
+    and seeds): the joined runs, how many of the runs made again differ from the saved
+    ones, and how many were made again. Nothing is added that was not saved."""
+    missing = sorted(set(fresh) - set(saved))
+    if missing:
+        raise ValueError(f"runs not in the saved ones: {missing}")
+    joined = dict(saved)
+    differing = total = 0
+    for key, values in fresh.items():
+        if len(values) != len(saved[key]):
+            raise ValueError(f"{key}: {len(values)} seeds made again, {len(saved[key])} saved")
+        differing += sum(a != b for a, b in zip(values, saved[key], strict=True))
+        total += len(values)
+        joined[key] = list(values)
+    return joined, differing, total
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -401,15 +424,112 @@ def _arguments() -> argparse.Namespace:
         "--from-raw",
         help="report on --raw files instead of running (comma-separated: seeds joined in order)",
     )
+    parser.add_argument(
+        "--samplers",
+        help="with --from-raw: run these samplers again (comma-separated), on the saved seeds, "
+        "problems and levels, and report them against the others' saved runs",
+    )
     return parser.parse_args()
+
+
+def _selection(args: argparse.Namespace, catalogue: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The problems to report on, and the samplers to run again over saved runs."""
+    names = (
+        args.problems.split(",")
+        if args.problems
+        else list(QUICK_PROBLEMS if args.quick else catalogue)
+    )
+    unknown = [n for n in names if n not in catalogue]
+    if unknown:
+        raise SystemExit(
+            f"--problems: {', '.join(unknown)} is not in the catalogue; choose from "
+            f"{', '.join(catalogue)}"
+        )
+    rerun = tuple(args.samplers.split(",")) if args.samplers else ()
+    unknown = [k for k in rerun if k not in (*OURS, *THEIRS)]
+    if unknown:
+        raise SystemExit(
+            f"--samplers: {', '.join(unknown)} is not a sampler of the suite; choose from "
+            f"{', '.join((*OURS, *THEIRS))}"
+        )
+    if rerun and not args.from_raw:
+        raise SystemExit(
+            "--samplers runs samplers again over saved runs: name the runs with --from-raw"
+        )
+    return names, rerun
+
+
+def _narrow(
+    saved: dict[tuple[str, str, int], list[float]], names: list[str], levels: tuple[int, ...]
+) -> dict[tuple[str, str, int], list[float]]:
+    """The saved runs of these problems at these levels, all of which must be there."""
+    wanted = {(n, c) for n in names for c in levels}
+    absent = sorted(wanted - {(name, c) for name, _, c in saved})
+    if absent:
+        raise SystemExit(f"--from-raw: no saved runs of (problem, concurrency) {absent}")
+    return {k: v for k, v in saved.items() if (k[0], k[2]) in wanted}
+
+
+def _save_raw(
+    path: str,
+    saved: dict[str, Any],
+    results: dict[tuple[str, str, int], list[float]],
+) -> None:
+    runs = [
+        {"problem": name, "sampler": kind, "concurrency": c, "best": values}
+        for (name, kind, c), values in results.items()
+    ]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({**saved, "runs": runs}, handle, indent=0)
+
+
+def _run(
+    jobs: list[tuple[str, str, int, int, int]], processes: int, started: float
+) -> dict[tuple[str, str, int], list[float]]:
+    """Every job's best value, by (problem, sampler, concurrency), seeds in the jobs' order."""
+    fresh: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    # the slow samplers first, so the pool ends evenly (a stable sort keeps the seeds' order)
+    jobs = sorted(jobs, key=lambda j: (j[1] not in ("GP", "bayesian"), j[0]))
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        for done, ((name, kind, _, c, _), value) in enumerate(pool.map(_job, jobs), start=1):
+            fresh[(name, kind, c)].append(value)
+            if done % 50 == 0 or done == len(jobs):
+                print(f"{done}/{len(jobs)} runs, {time.monotonic() - started:.0f} s",
+                      file=sys.stderr, flush=True)  # fmt: skip
+    return fresh
+
+
+def _provenance(
+    args: argparse.Namespace,
+    environments: list[str],
+    rerun: tuple[str, ...],
+    differing_of: tuple[int, int],
+    started: float,
+) -> list[str]:
+    """The report's last lines: where its runs come from, and in what environment."""
+    lines = []
+    if args.from_raw:
+        lines += ["", f"Reported from the runs saved in {args.from_raw}."]
+        lines += ["", *[f"- {line}" for line in environments]]
+    elapsed = f"{time.monotonic() - started:.0f} s on {args.jobs} processes"
+    if rerun:
+        lines += [
+            "",
+            f"Run again here: {', '.join(rerun)} ({differing_of[1]} runs, {differing_of[0]} "
+            f"of them differ from the saved ones), in {elapsed}; the other samplers are the "
+            "saved runs.",
+        ]
+    elif not args.from_raw:
+        lines += ["", f"Quality runs: {elapsed}."]
+    if rerun or not args.from_raw:
+        lines += ["", describe()]
+    return lines
 
 
 def main() -> int:
     args = _arguments()
     catalogue = all_problems()
-    names = (
-        args.problems.split(",") if args.problems else QUICK_PROBLEMS if args.quick else catalogue
-    )
+    names, rerun = _selection(args, list(catalogue))
     problems = [catalogue[n] for n in names]
     seeds = args.seeds or (3 if args.quick else 10)
     trials = args.trials or (50 if args.quick else 100)
@@ -417,55 +537,45 @@ def main() -> int:
     levels = (1, 16) if args.quick else (1, 4, 16)
     if args.concurrency:
         levels = tuple(int(c) for c in args.concurrency.split(","))
+    kinds = (*OURS, *THEIRS)
+    started = time.monotonic()
+    results: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    environments: list[str] = []
+    if args.from_raw:
+        trials, first_seed, seeds, saved, environments = load_raw(args.from_raw.split(","))
+        if args.problems or args.concurrency:  # what is not narrowed stays as saved
+            saved = _narrow(
+                saved,
+                names if args.problems else [k[0] for k in saved],
+                levels if args.concurrency else tuple(k[2] for k in saved),
+            )
+        results.update(saved)
+        problems = [p for name, p in catalogue.items() if any(name == k[0] for k in saved)]
+        levels = tuple(sorted({c for _, _, c in saved}))
+        kinds = rerun
     jobs = [
         (p.name, kind, trials, c, s)
         for p in problems
         for c in levels
-        for kind in (*OURS, *THEIRS)
+        for kind in kinds
         for s in range(first_seed, first_seed + seeds)
     ]
-    # the slow samplers first, so the pool ends evenly
-    jobs.sort(key=lambda j: (j[1] not in ("GP", "bayesian"), j[0]))
-    started = time.monotonic()
-    results: dict[tuple[str, str, int], list[float]] = defaultdict(list)
-    if args.from_raw:
-        trials, first_seed, seeds, saved, environments = load_raw(args.from_raw.split(","))
-        results.update(saved)
-        problems = [p for name, p in catalogue.items() if any(name == k[0] for k in saved)]
-        levels = tuple(sorted({c for _, _, c in saved}))
-        jobs = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for done, ((name, kind, _, c, _), value) in enumerate(pool.map(_job, jobs), start=1):
-            results[(name, kind, c)].append(value)
-            if done % 50 == 0 or done == len(jobs):
-                print(f"{done}/{len(jobs)} runs, {time.monotonic() - started:.0f} s",
-                      file=sys.stderr, flush=True)  # fmt: skip
+    fresh = _run(jobs, args.jobs, started)
+    environment = describe()
+    differing = total = 0
+    if rerun:
+        joined, differing, total = rerun_over(results, fresh)
+        results.update(joined)
+        environment += f" Run again in it: {', '.join(rerun)}; the rest from {args.from_raw}."
+    else:
+        results.update(fresh)
     if args.raw:
-        runs = [
-            {"problem": name, "sampler": kind, "concurrency": c, "best": values}
-            for (name, kind, c), values in results.items()
-        ]
-        with open(args.raw, "w", encoding="utf-8") as handle:
-            json.dump(
-                {
-                    "trials": trials,
-                    "seeds": seeds,
-                    "first_seed": first_seed,
-                    "environment": describe(),
-                    "runs": runs,
-                },
-                handle,
-                indent=0,
-            )
+        header = {"trials": trials, "seeds": seeds, "first_seed": first_seed}
+        _save_raw(args.raw, {**header, "environment": environment}, results)
     lines, per_problem = report(results, problems, levels, trials, seeds)
     if first_seed or args.from_raw:
         lines[:0] = [f"Seeds {first_seed} to {first_seed + seeds - 1}.", ""]
-    if args.from_raw:
-        lines += ["", f"Reported from the runs saved in {args.from_raw}."]
-        lines += ["", *[f"- {line}" for line in environments]]
-    else:
-        lines += ["", f"Quality runs: {time.monotonic() - started:.0f} s on {args.jobs} processes."]
-        lines += ["", describe()]
+    lines += _provenance(args, environments, rerun, (differing, total), started)
     if not args.no_latency:
         lines += latency_table((50, 200) if args.quick else (50, 200, 1000))
     text = "\n".join(lines) + "\n"
