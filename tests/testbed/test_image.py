@@ -33,6 +33,23 @@ def stages() -> list[list[tuple[str, str]]]:
     return result
 
 
+def environment() -> dict[str, str]:
+    """The final stage's ENV settings (KEY=value pairs)."""
+    result: dict[str, str] = {}
+    for instruction, argument in stages()[-1]:
+        if instruction == "ENV":
+            result.update(pair.split("=", 1) for pair in argument.split())
+    return result
+
+
+def test_the_operator_runs_blas_on_one_thread() -> None:
+    # OpenBLAS starts a thread per core of the node; on small matrices they cost more than
+    # they give (benchmarks/samplers.py measures the latency on one thread, too)
+    settings = environment()
+    assert settings.get("OPENBLAS_NUM_THREADS") == "1"
+    assert settings.get("OMP_NUM_THREADS") == "1"
+
+
 def test_base_images_are_pinned_and_the_final_stage_is_lean_and_non_root() -> None:
     all_stages = stages()
     assert len(all_stages) >= 2, "a multi-stage build"
@@ -86,6 +103,7 @@ def test_the_images_install_steps_give_a_working_operator(
         "KUBESWEEP_PROMETHEUS_URL": cluster.state.prometheus_url,
         "KUBESWEEP_LIVENESS": f"http://127.0.0.1:{liveness}/healthz",
         "KUBESWEEP_POLL_INTERVAL": "1",
+        **{k: v for k, v in environment().items() if k.endswith("_NUM_THREADS")},
     }
     command = [str(venv / "bin" / entrypoint[0]), *entrypoint[1:], "--namespace", namespace]
     with log.open("wb") as output:
