@@ -10,8 +10,9 @@ RUN python -m pip install --no-cache-dir --upgrade pip build \
 
 FROM python:3.11.7-slim-bookworm
 # One BLAS thread: OpenBLAS would start one per core of the node, whatever the pod's CPU
-# share, and the bayesian sampler's matrices are too small to gain from them (a suggestion
-# at 200 results took 17 ms on one thread and 32 ms on two, on two idle cores).
+# share, and the bayesian sampler's matrices are too small to gain from them (on two idle
+# cores a suggestion at 200 results took 17 ms on one thread, 39 ms on two:
+# benchmarks/threads.py).
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/kubesweep/bin:$PATH \
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 COPY --from=build /dist/*.whl /tmp/
