@@ -57,6 +57,9 @@ def main() -> int:
     _remove_previous(custom, name)
     log = testbed.dir / "logs" / "operator-demo.log"
     env = {
+        # one BLAS thread unless told otherwise, as in the image
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
         **os.environ,
         "KUBECONFIG": str(testbed.kubeconfig),
         "KUBESWEEP_PROMETHEUS_URL": state.prometheus_url,
