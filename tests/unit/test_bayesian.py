@@ -236,6 +236,42 @@ def test_kernel_refit_schedule() -> None:
     assert len(set(chosen.tolist())) == 256
 
 
+def test_a_long_sweeps_model_is_capped_at_the_best_results_and_a_spread_of_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past MODEL_LIMIT results the model conditions on that many (the best half and an
+    even spread of the others) and on the latest PENDING_LIMIT pending trials, so a long
+    sweep's suggestion takes bounded time and memory; below it, on every result."""
+    from kubesweep.domain.samplers import _bayesian
+
+    sizes: list[int] = []
+    kept_best: list[bool] = []
+
+    class Spy(GaussianProcess):
+        def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> None:
+            sizes.append(len(x))
+            kept_best.append(bool(np.isclose(x, [0.3, 0.7]).all(axis=1).any()))
+            super().__init__(x, y, theta)
+
+    monkeypatch.setattr(_bayesian, "GaussianProcess", Spy)
+    monkeypatch.setattr(_bayesian, "MODEL_LIMIT", 30)
+    monkeypatch.setattr(_bayesian, "PENDING_LIMIT", 2)
+    rng = np.random.default_rng(4)
+    points = [{"x": float(x), "y": float(y)} for x, y in rng.random((60, 2))]
+    points[41] = {"x": 0.3, "y": 0.7}  # the peak, late in the sweep
+    history = [TrialRecord.of(i, p, TrialPhase.SUCCEEDED, peak(p)) for i, p in enumerate(points)]
+    sampler = BayesianSampler(SPACE, seed=1, objective=OBJECTIVE)
+    assert sampler.suggest(60, history) is not None
+    assert sizes == [30]
+    assert kept_best == [True]
+    pending = [TrialRecord.of(60 + i, points[i], TrialPhase.RUNNING, []) for i in range(5)]
+    sampler.suggest(65, history + pending)
+    assert sizes[1:] == [30, 32]  # the model, then the model with 2 of 5 pending believed
+    sizes.clear()
+    sampler.suggest(25, history[:25])
+    assert sizes == [25]
+
+
 def test_a_suggestion_does_not_depend_on_the_fit_cache() -> None:
     """The memoised fit is a speed-up only: after a restart (empty cache) the sampler
     proposes exactly what it proposed before."""

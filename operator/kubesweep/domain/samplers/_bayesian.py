@@ -16,14 +16,17 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   The kernel is refitted at every new observation up to ``REFIT_ALWAYS`` observations and
   then each time their number has grown by ``REFIT_GROWTH``; in between, the model keeps
   the kernel fitted on the first observations (by trial index; at most ``FIT_LIMIT`` of
-  them) and conditions on all of them. Fits are memoised by their data, so the suggestions
-  of one planning step, which see the same observations, share one fit.
+  them) and conditions on all of them, up to ``MODEL_LIMIT`` (past it, on the best half of
+  that many and an even spread of the rest, so a long sweep's suggestions stay within a
+  second and the operator's memory bounded). Fits are memoised by their data, so the
+  suggestions of one planning step, which see the same observations, share one fit.
 - Values: standardised, then Yeo-Johnson transformed (its power fitted by maximum
   likelihood) and standardised again, so a long tail of bad trials does not flatten the model.
 - Pending trials (Pending or Running without a result, including those planned a moment
   ago) enter the model as observations of what the model predicts for them (kriging
   believer): the posterior variance collapses there, so the next suggestion of the same
-  planning step goes elsewhere, while still near good regions.
+  planning step goes elsewhere, while still near good regions. At most the latest
+  ``PENDING_LIMIT`` of them enter.
 - Acquisition: expected improvement, maximised over scrambled Sobol candidates and
   candidates around the best observations, then refined by L-BFGS-B with its analytic
   gradient from the ten best candidates at once.
@@ -90,6 +93,8 @@ STAGNANT = 3e-4
 REFIT_ALWAYS = 30
 REFIT_GROWTH = 1.1
 FIT_LIMIT = 256
+MODEL_LIMIT = 1000
+PENDING_LIMIT = 256
 SECOND_START_LIMIT = REFIT_ALWAYS
 _JITTER = 1e-8
 _NOISE_PRIOR = math.log(1e-4)
@@ -145,14 +150,15 @@ def fit_size(observations: int) -> int:
     return size
 
 
-def fit_subset(values: np.ndarray) -> np.ndarray:
-    """Which of ``values`` (the fit's prefix) the kernel is fitted on: all of them up to
-    ``FIT_LIMIT``, then the best half of that limit and an even spread of the rest."""
-    if len(values) <= FIT_LIMIT:
+def fit_subset(values: np.ndarray, limit: int = FIT_LIMIT) -> np.ndarray:
+    """Which of ``values`` the model uses (the kernel is fitted on at most ``FIT_LIMIT`` of
+    the fit's prefix, conditioned on at most ``MODEL_LIMIT``): all of them up to ``limit``,
+    then the best half of that limit and an even spread of the rest, by trial index."""
+    if len(values) <= limit:
         return np.arange(len(values))
     ranked = np.argsort(-values, kind="stable")
-    best, rest = ranked[: FIT_LIMIT // 2], np.sort(ranked[FIT_LIMIT // 2 :])
-    spread = rest[np.linspace(0, len(rest) - 1, FIT_LIMIT - len(best)).round().astype(int)]
+    best, rest = ranked[: limit // 2], np.sort(ranked[limit // 2 :])
+    spread = rest[np.linspace(0, len(rest) - 1, limit - len(best)).round().astype(int)]
     return np.sort(np.concatenate([best, spread]))
 
 
@@ -476,14 +482,20 @@ class BayesianSampler:
         subset = fit_subset(raw[:size])
         fitted = y if len(subset) == len(raw) else _warp(raw[subset])
         theta = fit_kernel(x[subset], fitted, seed=self._seed)
-        model = GaussianProcess(x, y, theta)
+        # the model's cost grows with the cube of its points and its memory with their
+        # square: past MODEL_LIMIT results it keeps the best half and a spread of the rest
+        kept = fit_subset(raw, MODEL_LIMIT)
+        model = GaussianProcess(x[kept], y[kept], theta)
         best = float(y.max())
         if pending:
             # kriging believer: a pending trial is believed to score the model's mean there,
-            # and a belief better than the best result raises the bar for improvement
-            believed = encode(np.array(pending))
+            # and a belief better than the best result raises the bar for improvement (the
+            # latest PENDING_LIMIT of them: those of this planning step come last)
+            believed = encode(np.array(pending[-PENDING_LIMIT:]))
             beliefs = model.predict(believed)[0]
-            model = GaussianProcess(np.vstack([x, believed]), np.concatenate([y, beliefs]), theta)
+            model = GaussianProcess(
+                np.vstack([x[kept], believed]), np.concatenate([y[kept], beliefs]), theta
+            )
             best = max(best, float(beliefs.max()))
         rng = np.random.default_rng([self._seed, index])
         dimensions = self._space.dimensions

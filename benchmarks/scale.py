@@ -1,0 +1,170 @@
+"""Our bayesian sampler on long sweeps: time and peak memory of one suggestion, with the
+model capped at ``MODEL_LIMIT`` results (what the operator runs) and uncapped, side by side.
+
+Each suggestion runs in a process of its own (peak memory is per process), with 16 trials
+pending and the kernel refitted, in 6-D, on one BLAS thread as in the operator's image.
+The uncapped model grows with the cube of the results in time and their square in memory,
+so it runs only up to ``--uncapped-up-to``.
+
+    python benchmarks/scale.py                        # 1000, 2000, 5000 and 20000 results
+    python benchmarks/scale.py --observations 3000 --uncapped-up-to 3000
+    python benchmarks/scale.py --quality              # what the cap costs the search
+
+Past the cap the model forgets results, which may cost the search: ``--quality`` runs sweeps
+of 1300 trials on Levy and Rosenbrock, capped and not, seeds 0-1 (12 minutes on 2
+cores). A smaller copy of it does not stand in for it: with the cap below the kernel's fit
+size (``FIT_LIMIT``), the fitted length scales suit denser data than the model keeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+PENDING = 16
+DIMENSIONS = 6
+
+
+def _child(observations: int, capped: bool) -> None:
+    import numpy as np
+
+    from kubesweep.domain.samplers import BayesianSampler, _bayesian
+    from kubesweep.domain.space import SearchSpace, Uniform
+    from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
+
+    if not capped:
+        _bayesian.MODEL_LIMIT = _bayesian.PENDING_LIMIT = sys.maxsize
+    rng = np.random.default_rng(0)
+    points = rng.random((observations + PENDING, DIMENSIONS))
+    values = -np.sin(5 * points).sum(axis=1) + ((points - 0.3) ** 2).sum(axis=1)
+    names = [f"x{i}" for i in range(DIMENSIONS)]
+    space = SearchSpace.of({n: Uniform(0, 1) for n in names})
+    history = [
+        TrialRecord.of(
+            i,
+            dict(zip(names, map(float, p), strict=True)),
+            TrialPhase.SUCCEEDED if i < observations else TrialPhase.RUNNING,
+            [float(v)] if i < observations else [],
+        )
+        for i, (p, v) in enumerate(zip(points, values, strict=True))
+    ]
+    sampler = BayesianSampler(space, seed=0, objective=Objective("f", Goal.MINIMIZE))
+    started = time.perf_counter()
+    sampler.suggest(len(history), history)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"ms": elapsed * 1000, "mb": peak}))
+
+
+def _measure(observations: int, capped: bool) -> dict[str, float]:
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, __file__, "--child", str(observations)]
+    done = subprocess.run(
+        command + ([] if capped else ["--uncapped"]),
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _capped_run(job: tuple[str, int, int, int]) -> float:
+    name, limit, trials, seed = job
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import samplers  # its folder is on the path only now
+    from problems import all_problems
+
+    from kubesweep.domain.samplers import _bayesian
+
+    _bayesian.MODEL_LIMIT = limit
+    problem = all_problems()[name]
+    return samplers.run_ours("bayesian", problem, trials, 1, seed) - float(problem.optimum or 0)
+
+
+def quality(trials: int = 1300, seeds: int = 2) -> None:
+    import math
+    import platform
+    from concurrent.futures import ProcessPoolExecutor
+
+    # as benchmarks/samplers.py runs: one BLAS thread per process, OpenBLAS's AVX2 kernels on
+    # x86-64 (set before numpy loads here, so the worker processes inherit them)
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+    if platform.machine() in ("x86_64", "AMD64"):
+        os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+    from kubesweep.domain.samplers._bayesian import MODEL_LIMIT
+
+    problems = ("levy4", "rosenbrock4")
+    limits = (MODEL_LIMIT,)
+    levels = (sys.maxsize, *limits)
+    jobs = [(p, limit, trials, s) for p in problems for limit in levels for s in range(seeds)]
+    with ProcessPoolExecutor() as pool:
+        regrets = dict(zip(jobs, pool.map(_capped_run, jobs), strict=True))
+    names = ["no cap", *(f"cap {limit}" for limit in limits)]
+    lines = [
+        f"Our bayesian, {trials} trials, concurrency 1, seeds 0-{seeds - 1}: geometric mean of "
+        "the regret (ratio to no cap).",
+        "",
+        "| problem | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for p in problems:
+        means = [
+            math.exp(sum(math.log(max(regrets[(p, lim, trials, s)], 1e-12)) for s in range(seeds))
+                     / seeds)
+            for lim in levels
+        ]  # fmt: skip
+        lines.append(
+            f"| {p} | " + " | ".join(f"{m:.3g} ({m / means[0]:.2f})" for m in means) + " |"
+        )
+    print("\n".join(lines))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--observations", default="1000,2000,5000,20000")
+    parser.add_argument("--uncapped-up-to", type=int, default=5000)
+    parser.add_argument("--quality", action="store_true", help="what the cap costs the search")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--uncapped", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        _child(args.child, not args.uncapped)
+        return 0
+    if args.quality:
+        quality()
+        return 0
+    from kubesweep.domain.samplers._bayesian import MODEL_LIMIT, PENDING_LIMIT
+
+    lines = [
+        f"One suggestion with {PENDING} trials pending, {DIMENSIONS}-D, one BLAS thread: "
+        f"milliseconds and peak memory of the process (MB), the model capped at {MODEL_LIMIT} "
+        f"results and {PENDING_LIMIT} pending (the operator's) and uncapped; ratio = capped "
+        "/ uncapped.",
+        "",
+        "| results | capped ms | capped MB | uncapped ms | uncapped MB | ratio ms | ratio MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n in (int(v) for v in args.observations.split(",")):
+        capped = _measure(n, True)
+        row = f"| {n} | {capped['ms']:.0f} | {capped['mb']:.0f} |"
+        if n <= args.uncapped_up_to:
+            free = _measure(n, False)
+            row += f" {free['ms']:.0f} | {free['mb']:.0f} |"
+            row += f" {capped['ms'] / free['ms']:.2f} | {capped['mb'] / free['mb']:.2f} |"
+        else:
+            row += " not run | not run | | |"
+        lines.append(row)
+        print(row, file=sys.stderr, flush=True)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
