@@ -12,8 +12,9 @@ so it runs only up to ``--uncapped-up-to``.
 
 Past the cap the model forgets results, which may cost the search: ``--quality`` runs sweeps
 of 1300 trials on Levy and Rosenbrock, capped and not, seeds 0-1 (12 minutes on 2
-cores). A smaller copy of it does not stand in for it: with the cap below the kernel's fit
-size (``FIT_LIMIT``), the fitted length scales suit denser data than the model keeps.
+cores). A smaller copy of it does not stand in for it: capped at 100 in sweeps of 300
+trials, the model drops two thirds of the results outside the best half, far regions look
+unexplored again, and Levy stopped improving after trial 100 in 6 seeds of 6.
 """
 
 from __future__ import annotations
