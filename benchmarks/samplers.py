@@ -143,6 +143,29 @@ def _job(job: tuple[str, str, int, int, int]) -> tuple[tuple[str, str, int, int,
     return job, runner(kind, problem, trials, concurrency, seed)
 
 
+def latency_history(
+    observations: int, dimensions: int, pending: int = 0
+) -> tuple[SearchSpace, list[TrialRecord], np.ndarray, np.ndarray]:
+    """The sweep a suggestion's latency is measured on: ``observations`` results of a smooth
+    multimodal function on the unit cube, then ``pending`` trials running; the space, the
+    trials, and the results' points and values."""
+    rng = np.random.default_rng(0)
+    points = rng.random((observations + pending, dimensions))
+    values = -np.sin(5 * points).sum(axis=1) + ((points - 0.3) ** 2).sum(axis=1)
+    names = [f"x{i}" for i in range(dimensions)]
+    space = SearchSpace.of({n: Uniform(0, 1) for n in names})
+    history = [
+        TrialRecord.of(
+            i,
+            dict(zip(names, map(float, p), strict=True)),
+            TrialPhase.SUCCEEDED if i < observations else TrialPhase.RUNNING,
+            [v] if i < observations else [],
+        )
+        for i, (p, v) in enumerate(zip(points, values, strict=True))
+    ]
+    return space, history, points[:observations], values[:observations]
+
+
 def latency(observations: int, dimensions: int = 6, repeats: int = 5) -> dict[str, float]:
     """Milliseconds for one suggestion after ``observations`` results, in ``dimensions``-D:
     ours with a refit and with the kernel reused, Optuna TPE and GP. Each is the median of
@@ -151,15 +174,8 @@ def latency(observations: int, dimensions: int = 6, repeats: int = 5) -> dict[st
     import optuna
 
     _quiet_optuna()
-    rng = np.random.default_rng(0)
-    points = rng.random((observations, dimensions))
-    values = -np.sin(5 * points).sum(axis=1) + ((points - 0.3) ** 2).sum(axis=1)
-    names = [f"x{i}" for i in range(dimensions)]
-    space = SearchSpace.of({n: Uniform(0, 1) for n in names})
-    history = [
-        TrialRecord.of(i, dict(zip(names, map(float, p), strict=True)), TrialPhase.SUCCEEDED, [v])
-        for i, (p, v) in enumerate(zip(points, values, strict=True))
-    ]
+    space, history, points, values = latency_history(observations, dimensions)
+    names = space.names
     distributions = {n: optuna.distributions.FloatDistribution(0, 1) for n in names}
     timings: dict[str, list[float]] = defaultdict(list)
 

@@ -32,28 +32,15 @@ DIMENSIONS = 6
 
 
 def _child(observations: int, capped: bool) -> None:
-    import numpy as np
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from samplers import latency_history
 
     from kubesweep.domain.samplers import BayesianSampler, _bayesian
-    from kubesweep.domain.space import SearchSpace, Uniform
-    from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
+    from kubesweep.domain.trials import Goal, Objective
 
     if not capped:
         _bayesian.MODEL_LIMIT = _bayesian.PENDING_LIMIT = sys.maxsize
-    rng = np.random.default_rng(0)
-    points = rng.random((observations + PENDING, DIMENSIONS))
-    values = -np.sin(5 * points).sum(axis=1) + ((points - 0.3) ** 2).sum(axis=1)
-    names = [f"x{i}" for i in range(DIMENSIONS)]
-    space = SearchSpace.of({n: Uniform(0, 1) for n in names})
-    history = [
-        TrialRecord.of(
-            i,
-            dict(zip(names, map(float, p), strict=True)),
-            TrialPhase.SUCCEEDED if i < observations else TrialPhase.RUNNING,
-            [float(v)] if i < observations else [],
-        )
-        for i, (p, v) in enumerate(zip(points, values, strict=True))
-    ]
+    space, history, _, _ = latency_history(observations, DIMENSIONS, PENDING)
     sampler = BayesianSampler(space, seed=0, objective=Objective("f", Goal.MINIMIZE))
     started = time.perf_counter()
     sampler.suggest(len(history), history)
@@ -75,8 +62,7 @@ def _measure(observations: int, capped: bool) -> dict[str, float]:
 
 def _capped_run(job: tuple[str, int, int, int]) -> float:
     name, limit, trials, seed = job
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import samplers  # its folder is on the path only now
+    import samplers
     from problems import all_problems
 
     from kubesweep.domain.samplers import _bayesian
@@ -88,15 +74,13 @@ def _capped_run(job: tuple[str, int, int, int]) -> float:
 
 def quality(trials: int = 1300, seeds: int = 2) -> None:
     import math
-    import platform
     from concurrent.futures import ProcessPoolExecutor
 
-    # as benchmarks/samplers.py runs: one BLAS thread per process, OpenBLAS's AVX2 kernels on
-    # x86-64 (set before numpy loads here, so the worker processes inherit them)
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
-    if platform.machine() in ("x86_64", "AMD64"):
-        os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+    # loaded first, as it sets the BLAS threads and kernels before numpy loads (the worker
+    # processes inherit them)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import samplers  # noqa: F401
+
     from kubesweep.domain.samplers._bayesian import MODEL_LIMIT
 
     problems = ("levy4", "rosenbrock4")

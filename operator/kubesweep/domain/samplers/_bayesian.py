@@ -485,7 +485,8 @@ class BayesianSampler:
         # the model's cost grows with the cube of its points and its memory with their
         # square: past MODEL_LIMIT results it keeps the best half and a spread of the rest
         kept = fit_subset(raw, MODEL_LIMIT)
-        model = GaussianProcess(x[kept], y[kept], theta)
+        known_x, known_y = x[kept], y[kept]
+        model = GaussianProcess(known_x, known_y, theta)
         best = float(y.max())
         if pending:
             # kriging believer: a pending trial is believed to score the model's mean there,
@@ -494,7 +495,7 @@ class BayesianSampler:
             believed = encode(np.array(pending[-PENDING_LIMIT:]))
             beliefs = model.predict(believed)[0]
             model = GaussianProcess(
-                np.vstack([x[kept], believed]), np.concatenate([y[kept], beliefs]), theta
+                np.vstack([known_x, believed]), np.concatenate([known_y, beliefs]), theta
             )
             best = max(best, float(beliefs.max()))
         rng = np.random.default_rng([self._seed, index])
