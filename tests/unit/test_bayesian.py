@@ -19,7 +19,9 @@ from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
 from kubesweep.domain.samplers import BayesianSampler, SamplingConfig, SamplingRule, SamplingType
 from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
+    Acquisition,
     Encoding,
+    Feasibility,
     GaussianProcess,
     _Likelihood,
     _matern52,
@@ -326,3 +328,85 @@ def test_bayesian_finds_the_best_category() -> None:
     assert result.final_plan.best_trial.parameters["op"] == "f"
     later = [t.record.parameters["op"] for t in result.trials if t.record.index >= 10]
     assert later.count("f") >= len(later) // 2, later
+
+
+def diverges_past(threshold: float) -> Any:
+    """The peak beyond x = threshold, where every trial fails (as training diverges at a
+    learning rate a little above the best one)."""
+
+    def score(parameters: dict[str, Any]) -> list[float]:
+        if float(parameters["x"]) > threshold:
+            raise FloatingPointError("the loss diverged")
+        return [-((parameters["x"] - 0.7) ** 2) - (parameters["y"] - 0.5) ** 2]
+
+    return score
+
+
+def test_failed_trials_keep_suggestions_out_of_the_region_that_fails() -> None:
+    score = diverges_past(0.6)
+    history = []
+    for i, (a, b) in enumerate(itertools.product(range(6), range(4))):
+        parameters = {"x": (a + 0.5) / 6, "y": (b + 0.5) / 4}
+        try:
+            history.append(TrialRecord.of(i, parameters, TrialPhase.SUCCEEDED, score(parameters)))
+        except FloatingPointError:
+            history.append(TrialRecord.of(i, parameters, TrialPhase.FAILED))
+    assert sum(r.phase is TrialPhase.FAILED for r in history) == 8
+    sampler = BayesianSampler(SPACE, seed=0, objective=OBJECTIVE)
+    aware = [sampler.suggest(24 + i, history) for i in range(4)]
+    blind = [sampler.suggest(24 + i, [r for r in history if not r.phase.failed]) for i in range(4)]
+    assert all(s is not None and float(s["x"]) > 0.6 for s in blind), (
+        "without the failures the model wants the peak, in the region that fails"
+    )
+    assert all(s is not None and float(s["x"]) < 0.65 for s in aware), aware
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_sweep_with_a_region_that_fails_spends_few_trials_there(concurrency: int) -> None:
+    """The peak lies in the region that fails; the best that can be found is at its edge
+    (regret 0.01). Measured: 15-19 of 40 trials fail near that edge (random search:
+    11-20); blind to its failures, the same sampler lost 33-35 and ended 3-10 times
+    further from the edge."""
+    spec = SweepSpec(
+        OBJECTIVE,
+        SPACE,
+        SamplingConfig(SamplingType.BAYESIAN, seed=3),
+        None,
+        Limits(40, concurrency),
+    )
+    result = simulate(spec, diverges_past(0.6))
+    failed = sum(t.record.phase is TrialPhase.FAILED for t in result.trials)
+    best = result.final_plan.best_trial
+    assert best is not None
+    assert failed <= 20, f"{failed} of 40 trials failed"
+    assert -best.metric < 0.012, best
+
+
+def test_the_feasibility_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.random((30, 2))
+    failed = x[:, 0] > 0.6
+    feasibility = Feasibility(x, failed, seed=0)
+    y = _standardise(-((x - 0.5) ** 2).sum(axis=1))
+    model = GaussianProcess(x, y, fit_kernel(x, y, seed=0))
+    acquisition = Acquisition(model, float(y.max()), feasibility)
+    points = rng.random((4, 2))
+    probability, gradient = feasibility.probability_and_gradient(points)
+    assert np.allclose(probability, feasibility.probability(points))
+    value, value_gradient = acquisition.value_and_gradient(points)
+    assert np.allclose(value, acquisition.scores_and_uncertainty(points)[0])
+    step = 1e-6
+    for function, analytic in (
+        (feasibility.probability, gradient),
+        (lambda p: acquisition.scores_and_uncertainty(p)[0], value_gradient),
+    ):
+        numeric = np.zeros_like(analytic)
+        for i, j in itertools.product(range(4), range(2)):
+            up, down = points.copy(), points.copy()
+            up[i, j] += step
+            down[i, j] -= step
+            numeric[i, j] = (function(up)[i] - function(down)[i]) / (2 * step)
+        assert np.max(np.abs(numeric - analytic)) < 1e-5 * max(1.0, float(np.abs(analytic).max()))
+    near_failures, near_successes = feasibility.probability(np.array([[0.95, 0.5], [0.2, 0.5]]))
+    assert near_failures < 0.2
+    assert near_successes > 0.8

@@ -30,6 +30,13 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
 - Acquisition: expected improvement, maximised over scrambled Sobol candidates and
   candidates around the best observations, then refined by L-BFGS-B with its analytic
   gradient from the ten best candidates at once.
+- Failed trials (Failed or MetricsUnavailable) teach the model nothing about the objective,
+  so a sampler that ignores them proposes the same region again and again (measured: 73-94
+  of 100 trials failed where a tenth of the range past the optimum fails). Once a trial
+  has failed, a second GP, fitted on finished (0) and failed (-2) trials, gives the
+  probability that a trial finishes, and a trial's worth is its expected improvement times
+  that probability, zero where the probability is below ``FINISHING``. Without failures
+  nothing changes.
 - Stagnation: when no candidate's expected improvement reaches ``STAGNANT`` (in standard
   deviations of the warped values), the model sees nothing worth a trial near what it
   knows, yet it may be confidently wrong (Branin trapped 4 of 50 seeds at concurrency 1
@@ -96,6 +103,7 @@ FIT_LIMIT = 256
 MODEL_LIMIT = 1000
 PENDING_LIMIT = 256
 SECOND_START_LIMIT = REFIT_ALWAYS
+FINISHING = 0.5
 _JITTER = 1e-8
 _NOISE_PRIOR = math.log(1e-4)
 _FIT_CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
@@ -282,10 +290,11 @@ class GaussianProcess:
         variance = self.signal - (half**2).sum(axis=0)
         return mean, np.sqrt(np.maximum(variance, 1e-12))
 
-    def expected_improvement_and_gradient(
-        self, points: np.ndarray, best: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """EI at each point and its gradient in the point's coordinates.
+    def moments_and_gradients(
+        self, points: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The posterior mean and standard deviation at each point, and the gradients of the
+        mean and of the variance in the point's coordinates.
 
         For the Matérn 5/2 kernel, dk/dx = -(5/3) s e^-r (1 + r) (x - x_i) / l^2, so the
         mean's gradient is sum_i alpha_i dk_i/dx and the variance's -2 (K^-1 k)^T dk/dx.
@@ -302,6 +311,13 @@ class GaussianProcess:
         weighted = lapack.dtrtrs(self.factor, half, lower=1, trans=1)[0].T  # K^-1 k, (m, n)
         mean_gradient = np.einsum("mn,mnd->md", slope * self.alpha[None, :], difference)
         variance_gradient = -2.0 * np.einsum("mn,mnd->md", slope * weighted, difference)
+        return mean, sd, mean_gradient, variance_gradient
+
+    def expected_improvement_and_gradient(
+        self, points: np.ndarray, best: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """EI at each point and its gradient in the point's coordinates."""
+        mean, sd, mean_gradient, variance_gradient = self.moments_and_gradients(points)
         z = (mean - best) / sd
         cdf, pdf = norm.cdf(z), norm.pdf(z)
         value = (mean - best) * cdf + sd * pdf
@@ -422,6 +438,68 @@ def expected_improvement(mean: np.ndarray, sd: np.ndarray, best: float) -> np.nd
     return result
 
 
+class Feasibility:
+    """How likely a trial at a point is to finish rather than fail, from the trials that
+    finished (target 0) and failed (target -2): a GP with its own fitted kernel, so it
+    learns which coordinates the failures depend on. The probability is
+    Phi((1 + mean) / sd): about 1 next to trials that finished, about 0 next to failures,
+    one half between them, and Phi(1) (0.84) far from both, so unexplored regions stay
+    worth a trial."""
+
+    FAILED = -2.0
+
+    def __init__(self, x: np.ndarray, failed: np.ndarray, seed: int) -> None:
+        targets = np.where(failed, self.FAILED, 0.0)
+        # the same refit schedule and caps as the objective's model, failures kept first
+        subset = fit_subset(-targets[: fit_size(len(targets))])
+        theta = fit_kernel(x[subset], targets[subset], seed=seed)
+        kept = fit_subset(-targets, MODEL_LIMIT)
+        self.model = GaussianProcess(x[kept], targets[kept], theta)
+
+    def probability(self, points: np.ndarray) -> np.ndarray:
+        mean, sd = self.model.predict(points)
+        result: np.ndarray = norm.cdf((1.0 + mean) / sd)
+        return result
+
+    def probability_and_gradient(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, sd, mean_gradient, variance_gradient = self.model.moments_and_gradients(points)
+        u = (1.0 + mean) / sd
+        # du/dx = (dmean/dx) / sd - (1 + mean) (dvariance/dx) / (2 sd^3)
+        slope = mean_gradient / sd[:, None] - ((1.0 + mean) / (2.0 * sd**3))[:, None] * (
+            variance_gradient
+        )
+        return norm.cdf(u), norm.pdf(u)[:, None] * slope
+
+
+class Acquisition:
+    """What a trial at a point is worth: its expected improvement over ``best`` under the
+    model, times the probability that it finishes once some trials failed."""
+
+    def __init__(self, model: GaussianProcess, best: float, feasibility: Feasibility | None):
+        self.model, self.best, self.feasibility = model, best, feasibility
+
+    def scores_and_uncertainty(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The worth of each point, and what a trial there would teach (the model's
+        standard deviation, times the probability that the trial finishes)."""
+        mean, sd = self.model.predict(features)
+        scores = expected_improvement(mean, sd, self.best)
+        if self.feasibility is None:
+            return scores, sd
+        finishing = self.feasibility.probability(features)
+        if (finishing >= FINISHING).any():
+            # a trial more likely to fail than to finish is not worth proposing
+            finishing = np.where(finishing >= FINISHING, finishing, 0.0)
+        return scores * finishing, sd * finishing
+
+    def value_and_gradient(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The worth of each point and its gradient in the features."""
+        value, gradient = self.model.expected_improvement_and_gradient(features, self.best)
+        if self.feasibility is None:
+            return value, gradient
+        finishing, slope = self.feasibility.probability_and_gradient(features)
+        return value * finishing, finishing[:, None] * gradient + value[:, None] * slope
+
+
 class BayesianSampler:
     def __init__(
         self,
@@ -455,31 +533,61 @@ class BayesianSampler:
     ) -> dict[str, ParameterValue] | None:
         observed: list[tuple[int, list[float], float]] = []
         pending: list[list[float]] = []
+        finished: list[tuple[int, list[float], bool]] = []  # and whether it failed
         for record in history:
             if record.index == index:
                 continue
-            point = record.best(self._objective)
-            if point is not None and not record.phase.active:
-                observed.append(
-                    (record.index, self._space.to_unit(record.parameters), self._sign * point.value)
-                )
-            elif record.phase.active:
+            if record.phase.active:
                 pending.append(self._space.to_unit(record.parameters))
+                continue
+            point = record.best(self._objective)
+            if point is None and not record.phase.failed:
+                continue
+            unit = self._space.to_unit(record.parameters)
+            if point is not None:
+                observed.append((record.index, unit, self._sign * point.value))
+            finished.append((record.index, unit, record.phase.failed))
         if index < self.initial_trials or len(observed) < self.initial_trials:
             return self._initial_design.suggest(index, history)
         observed.sort(key=lambda item: item[0])
-        return self._space.from_unit(self._next_point(index, observed, pending).tolist())
+        feasibility = None
+        if any(failed for *_, failed in finished):
+            finished.sort(key=lambda item: item[0])
+            feasibility = Feasibility(
+                self._encoding(np.array([unit for _, unit, _ in finished])),
+                np.array([failed for *_, failed in finished]),
+                self._seed,
+            )
+        chosen = self._next_point(index, observed, pending, feasibility)
+        return self._space.from_unit(chosen.tolist())
 
     def _next_point(
-        self, index: int, observed: list[tuple[int, list[float], float]], pending: list[list[float]]
+        self,
+        index: int,
+        observed: list[tuple[int, list[float], float]],
+        pending: list[list[float]],
+        feasibility: Feasibility | None = None,
     ) -> np.ndarray:
-        encode = self._encoding
         unit = np.array([p for _, p, _ in observed])
-        x = encode(unit)
         raw = np.array([v for _, _, v in observed])
         y = _warp(raw)
-        size = fit_size(len(observed))
-        subset = fit_subset(raw[:size])
+        model, best = self._model(self._encoding(unit), raw, y, pending)
+        acquisition = Acquisition(model, best, feasibility)
+        candidates = self._candidates(index, unit, y, model.lengths)
+        scores, unknown = acquisition.scores_and_uncertainty(self._encoding(candidates))
+        if float(scores.max()) < STAGNANT and index % 2 == 0:
+            # nothing worth a trial anywhere the model looks: explore where it knows least,
+            # among the Sobol candidates (the first rows; the local ones hug the best)
+            spread_out: np.ndarray = candidates[int(np.argmax(unknown[:CANDIDATES]))]
+            return spread_out
+        return self._refine(acquisition, candidates, scores)
+
+    def _model(
+        self, x: np.ndarray, raw: np.ndarray, y: np.ndarray, pending: list[list[float]]
+    ) -> tuple[GaussianProcess, float]:
+        """The GP on the results (and on the pending trials, believed), and the bar for
+        improvement."""
+        subset = fit_subset(raw[: fit_size(len(raw))])
         fitted = y if len(subset) == len(raw) else _warp(raw[subset])
         theta = fit_kernel(x[subset], fitted, seed=self._seed)
         # the model's cost grows with the cube of its points and its memory with their
@@ -492,32 +600,38 @@ class BayesianSampler:
             # kriging believer: a pending trial is believed to score the model's mean there,
             # and a belief better than the best result raises the bar for improvement (the
             # latest PENDING_LIMIT of them: those of this planning step come last)
-            believed = encode(np.array(pending[-PENDING_LIMIT:]))
+            believed = self._encoding(np.array(pending[-PENDING_LIMIT:]))
             beliefs = model.predict(believed)[0]
             model = GaussianProcess(
                 np.vstack([known_x, believed]), np.concatenate([known_y, beliefs]), theta
             )
             best = max(best, float(beliefs.max()))
+        return model, best
+
+    def _candidates(
+        self, index: int, unit: np.ndarray, y: np.ndarray, lengths: np.ndarray
+    ) -> np.ndarray:
+        """Scrambled Sobol points, then points around the best results, scaled by the
+        fitted length scales."""
         rng = np.random.default_rng([self._seed, index])
         dimensions = self._space.dimensions
         engine = qmc.Sobol(d=dimensions, scramble=True, seed=rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             candidates = engine.random(CANDIDATES)
-        # around the best observations, scaled by the fitted length scales
         top = unit[np.argsort(-y)[: max(1, min(8, len(y) // 4))]]
-        spread = encode.unit_spread(model.lengths)
+        spread = self._encoding.unit_spread(lengths)
         local = top[rng.integers(len(top), size=LOCAL_CANDIDATES)] + rng.normal(
             size=(LOCAL_CANDIDATES, dimensions)
         ) * spread * rng.uniform(0.05, 1.0, size=(LOCAL_CANDIDATES, 1))
-        candidates = np.vstack([candidates, np.clip(local, 0.0, 1.0)])
-        mean, sd = model.predict(encode(candidates))
-        scores = expected_improvement(mean, sd, best)
-        if float(scores.max()) < STAGNANT and index % 2 == 0:
-            # nothing worth a trial anywhere the model looks: explore where it knows least,
-            # among the Sobol candidates (the first rows; the local ones hug the best)
-            spread_out: np.ndarray = candidates[int(np.argmax(sd[:CANDIDATES]))]
-            return spread_out
+        result: np.ndarray = np.vstack([candidates, np.clip(local, 0.0, 1.0)])
+        return result
+
+    def _refine(
+        self, acquisition: Acquisition, candidates: np.ndarray, scores: np.ndarray
+    ) -> np.ndarray:
+        """The best candidate, or a better point L-BFGS-B finds from the best ones."""
+        encode = self._encoding
         order = np.argsort(-scores)
         chosen, chosen_score = candidates[order[0]], float(scores[order[0]])
         # L-BFGS-B from the best candidates at once (the sum of their EIs is separable),
@@ -526,8 +640,7 @@ class BayesianSampler:
         shape = starts.shape
 
         def negative(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            points = flat.reshape(shape)
-            value, gradient = model.expected_improvement_and_gradient(encode(points), best)
+            value, gradient = acquisition.value_and_gradient(encode(flat.reshape(shape)))
             return -float(value.sum()), -encode.unit_gradient(gradient).ravel()
 
         with warnings.catch_warnings():
@@ -537,8 +650,7 @@ class BayesianSampler:
                 bounds=[(0.0, 1.0)] * starts.size, options={"maxiter": 100},
             )  # fmt: skip
         refined = np.clip(found.x.reshape(shape), 0.0, 1.0)
-        mean, sd = model.predict(encode(refined))
-        refined_scores = expected_improvement(mean, sd, best)
+        refined_scores = acquisition.scores_and_uncertainty(encode(refined))[0]
         if float(refined_scores.max()) > chosen_score:
             chosen = refined[int(np.argmax(refined_scores))]
         result: np.ndarray = chosen
