@@ -1,9 +1,15 @@
-"""Shared fixtures: a valid SweepJob manifest to mutate, and the examples."""
+"""Shared fixtures: a valid SweepJob manifest to mutate, the examples, and the benchmark
+scripts loaded as modules."""
 
 from __future__ import annotations
 
 import copy
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -77,3 +83,23 @@ def sweep() -> dict[str, Any]:
 def load_example(path: Path) -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(path.read_text())
     return document
+
+
+def load_benchmark(name: str) -> Iterator[ModuleType]:
+    """``benchmarks/<name>.py`` as a module, for a module-scoped fixture to yield. The
+    benchmarks pin thread counts and BLAS kernels in the environment and put their folder
+    first on the path when they load: both are put back afterwards."""
+    environment, path = dict(os.environ), list(sys.path)
+    spec = importlib.util.spec_from_file_location(
+        f"benchmark_{name}", ROOT / "benchmarks" / f"{name}.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
+        sys.path[:] = path

@@ -4,34 +4,17 @@ differ, which is zero when the sampler did not change."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SAMPLERS = Path(__file__).resolve().parents[2] / "benchmarks" / "samplers.py"
+from tests.unit.conftest import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def samplers() -> Iterator[ModuleType]:
-    # the module pins thread counts and BLAS kernels in the environment and puts its folder
-    # first on the path when it loads: both are put back afterwards
-    environment, path = dict(os.environ), list(sys.path)
-    spec = importlib.util.spec_from_file_location("benchmark_samplers", SAMPLERS)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        os.environ.clear()
-        os.environ.update(environment)
-        sys.path[:] = path
+    yield from load_benchmark("samplers")
 
 
 SAVED = {
