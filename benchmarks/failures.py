@@ -5,7 +5,7 @@ Cases, on synthetic functions of ``benchmarks/problems.py`` (minimised, 100 tria
 
 - ``crash``: a trial fails where one coordinate lies more than 0.1 of its range above its
   value at the optimum, as training diverges at a learning rate a little above the best
-  one. The optimum is 0.1 from the region that fails, and 15-40 % of the space fails.
+  one. The optimum is 0.1 from the region that fails, and 15-36 % of the space fails.
 - ``flaky``: a trial fails with probability 0.1 whatever its parameters (a node lost, a
   preemption): the same trial numbers fail for every sampler of one seed. Failures here
   carry no information, and a sampler should lose little to them.
