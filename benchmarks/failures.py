@@ -43,11 +43,12 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
+import stats
 from environment import describe
 from problems import Problem, synthetic
 
 from kubesweep.domain.planner import Limits, SweepSpec
-from kubesweep.domain.samplers import Sampler, SamplingConfig, SamplingRule, SamplingType
+from kubesweep.domain.samplers import Sampler
 from kubesweep.domain.simulation import simulate
 from kubesweep.domain.space import ParameterValue
 from kubesweep.domain.trials import Goal, Objective, TrialRecord
@@ -118,14 +119,13 @@ class BlindSpec(SweepSpec):
 def run_ours(
     kind: str, problem: Problem, case: str, trials: int, concurrency: int, seed: int
 ) -> tuple[float, int]:
-    config = {
-        "random": SamplingConfig(SamplingType.RANDOM, SamplingRule.RANDOM, seed),
-        "bayesian": SamplingConfig(SamplingType.BAYESIAN, seed=seed),
-        "bayesian blind": SamplingConfig(SamplingType.BAYESIAN, seed=seed),
-    }[kind]
-    spec_type = BlindSpec if kind == "bayesian blind" else SweepSpec
-    spec = spec_type(
-        Objective("f", Goal.MINIMIZE), problem.space(), config, None, Limits(trials, concurrency)
+    blind = kind == "bayesian blind"
+    spec = (BlindSpec if blind else SweepSpec)(
+        Objective("f", Goal.MINIMIZE),
+        problem.space(),
+        samplers.sampling_config("bayesian" if blind else kind, seed),
+        None,
+        Limits(trials, concurrency),
     )
     evaluate = failing(problem, case, seed)
     result = simulate(spec, lambda parameters: [evaluate(parameters)])
@@ -137,25 +137,14 @@ def run_ours(
 def run_optuna(
     kind: str, problem: Problem, case: str, trials: int, concurrency: int, seed: int
 ) -> tuple[float, int]:
-    import optuna
+    from optuna.trial import TrialState
 
-    samplers._quiet_optuna()
-    study = optuna.create_study(direction="minimize", sampler=samplers._optuna_sampler(kind, seed))
-    distributions = problem.distributions()
-    evaluate = failing(problem, case, seed)
-    failed = done = 0
-    while done < trials:
-        batch = [study.ask(distributions) for _ in range(min(concurrency, trials - done))]
-        for trial in batch:
-            try:
-                study.tell(trial, evaluate(trial.params))
-            except TrialFailedError:
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                failed += 1
-        done += len(batch)
-    completed = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
-    best = min((t.value for t in completed if t.value is not None), default=np.inf)
-    return best - problem.optimum, failed
+    study = samplers.optuna_study(
+        kind, problem, trials, concurrency, seed, failing(problem, case, seed)
+    )
+    completed = study.get_trials(states=(TrialState.COMPLETE,))
+    best = min((t.value for t in completed), default=np.inf)
+    return best - problem.optimum, len(study.get_trials(states=(TrialState.FAIL,)))
 
 
 Job = tuple[str, str, str, int, int, int]
@@ -224,7 +213,7 @@ def report(
         cells_text = []
         for kind in SAMPLERS:
             failed = sum(f for f, _ in by_kind[kind])
-            regret = float(np.exp(np.mean(np.log([max(r, 1e-12) for _, r in by_kind[kind]]))))
+            regret = stats.geometric_mean([max(r, 1e-12) for _, r in by_kind[kind]])
             cells_text.append(f"{failed:g} / {regret:.3g}")
         lines.append(f"| {case} | {c} | " + " | ".join(cells_text) + " |")
     return lines

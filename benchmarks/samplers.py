@@ -82,14 +82,22 @@ SOLVED = 1e-3
 QUICK_PROBLEMS = ("branin", "hartmann6", "hpobench-australian", "svc-breast-cancer")
 
 
-def run_ours(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
-    config = {
+def sampling_config(kind: str, seed: int) -> SamplingConfig:
+    """The configuration of our sampler ``kind`` (one of OURS)."""
+    return {
         "random": SamplingConfig(SamplingType.RANDOM, SamplingRule.RANDOM, seed),
         "sobol": SamplingConfig(SamplingType.RANDOM, SamplingRule.SOBOL, seed),
         "bayesian": SamplingConfig(SamplingType.BAYESIAN, seed=seed),
     }[kind]
+
+
+def run_ours(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
     spec = SweepSpec(
-        Objective("f", Goal.MINIMIZE), problem.space(), config, None, Limits(trials, concurrency)
+        Objective("f", Goal.MINIMIZE),
+        problem.space(),
+        sampling_config(kind, seed),
+        None,
+        Limits(trials, concurrency),
     )
     best = simulate(spec, lambda parameters: [problem.evaluate(parameters)]).final_plan.best_trial
     assert best is not None
@@ -121,19 +129,39 @@ def _quiet_optuna() -> None:
         pass
 
 
-def run_optuna(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
+def optuna_study(
+    kind: str,
+    problem: Problem,
+    trials: int,
+    concurrency: int,
+    seed: int,
+    evaluate: Callable[[dict[str, Any]], float] | None = None,
+) -> Any:
+    """An Optuna study of ``trials`` trials of the problem (or of ``evaluate``), asked in
+    batches of ``concurrency``. A trial whose evaluation raises is told as failed, as our
+    simulator fails it."""
     import optuna
 
     _quiet_optuna()
+    evaluate = evaluate or problem.evaluate
     study = optuna.create_study(direction="minimize", sampler=_optuna_sampler(kind, seed))
     distributions = problem.distributions()
     done = 0
     while done < trials:
         batch = [study.ask(distributions) for _ in range(min(concurrency, trials - done))]
         for trial in batch:
-            study.tell(trial, problem.evaluate(trial.params))
+            try:
+                value = evaluate(trial.params)
+            except Exception:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, value)
         done += len(batch)
-    return float(study.best_value)
+    return study
+
+
+def run_optuna(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
+    return float(optuna_study(kind, problem, trials, concurrency, seed).best_value)
 
 
 def _job(job: tuple[str, str, int, int, int]) -> tuple[tuple[str, str, int, int, int], float]:
