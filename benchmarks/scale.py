@@ -10,6 +10,14 @@ so it runs only up to ``--uncapped-up-to``.
     python benchmarks/scale.py --observations 3000 --uncapped-up-to 3000
     python benchmarks/scale.py --quality              # what the cap costs the search
 
+``--choices`` measures wide spaces instead: a choice of 10 to 1000 values (one model
+feature each) with two uniforms, 1000 results and 16 pending, the operator's sampler against
+the same sampler with its likelihood's (features, n, n) array of squared differences and the
+refinement's (points, results, features) arrays whatever their size (the baseline: what
+the operator ran before it bounded them).
+
+    python benchmarks/scale.py --choices 10,100,1000
+
 Past the cap the model forgets results, which may cost the search: ``--quality`` runs sweeps
 of 1300 trials on Levy and Rosenbrock, capped and not, seeds 0-1 (12 minutes on 2
 cores). A smaller copy of it does not stand in for it: capped at 100 in sweeps of 300
@@ -26,21 +34,49 @@ import resource
 import subprocess
 import sys
 import time
+from typing import Any
 
 PENDING = 16
 DIMENSIONS = 6
 
 
-def _child(observations: int, capped: bool) -> None:
+def wide_history(values: int, observations: int) -> tuple[Any, list[Any]]:
+    """A choice of ``values`` values and two uniforms: ``observations`` results of a
+    function of all three, then PENDING trials running."""
+    import numpy as np
+
+    from kubesweep.domain.space import Choice, SearchSpace, Uniform
+    from kubesweep.domain.trials import TrialPhase, TrialRecord
+
+    space = SearchSpace.of(
+        {"a": Uniform(0, 1), "b": Uniform(0, 1), "c": Choice(tuple(range(values)))}
+    )
+    rng = np.random.default_rng(0)
+    history = []
+    for i in range(observations + PENDING):
+        p = {"a": float(rng.random()), "b": float(rng.random()), "c": int(rng.integers(values))}
+        value = (p["a"] - 0.3) ** 2 + p["b"] + (p["c"] % 7) / 7
+        done = i < observations
+        phase = TrialPhase.SUCCEEDED if done else TrialPhase.RUNNING
+        history.append(TrialRecord.of(i, p, phase, [value] if done else []))
+    return space, history
+
+
+def _child(observations: int, capped: bool, choice: int | None = None) -> None:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from samplers import latency_history
 
     from kubesweep.domain.samplers import BayesianSampler, _bayesian
     from kubesweep.domain.trials import Goal, Objective
 
-    if not capped:
-        _bayesian.MODEL_LIMIT = _bayesian.PENDING_LIMIT = sys.maxsize
-    space, history, _, _ = latency_history(observations, DIMENSIONS, PENDING)
+    if choice is not None:
+        if not capped:  # the baseline: every array at its full size
+            _bayesian.SQUARED_LIMIT = _bayesian.MOMENTS_LIMIT = sys.maxsize
+        space, history = wide_history(choice, observations)
+    else:
+        if not capped:
+            _bayesian.MODEL_LIMIT = _bayesian.PENDING_LIMIT = sys.maxsize
+        space, history, _, _ = latency_history(observations, DIMENSIONS, PENDING)
     sampler = BayesianSampler(space, seed=0, objective=Objective("f", Goal.MINIMIZE))
     started = time.perf_counter()
     sampler.suggest(len(history), history)
@@ -49,12 +85,13 @@ def _child(observations: int, capped: bool) -> None:
     print(json.dumps({"ms": elapsed * 1000, "mb": peak}))
 
 
-def _measure(observations: int, capped: bool) -> dict[str, float]:
+def _measure(observations: int, capped: bool, choice: int | None = None) -> dict[str, float]:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     command = [sys.executable, __file__, "--child", str(observations)]
+    command += [] if capped else ["--uncapped"]
+    command += [] if choice is None else ["--choice", str(choice)]
     done = subprocess.run(
-        command + ([] if capped else ["--uncapped"]),
-        env=env, check=True, capture_output=True, text=True,
+        command, env=env, check=True, capture_output=True, text=True
     )  # fmt: skip
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -109,6 +146,29 @@ def quality(trials: int = 1300, seeds: int = 2) -> None:
     print("\n".join(lines))
 
 
+def choices(sizes: list[int], observations: int = 1000) -> None:
+    lines = [
+        f"One suggestion with a choice of K values and two uniforms, {observations} results, "
+        f"{PENDING} pending, one BLAS thread: milliseconds and peak memory of the process "
+        "(MB), the operator's sampler and the baseline with every array at its full size; "
+        "ratio = operator / baseline.",
+        "",
+        "| K | model features | operator ms | operator MB | baseline ms | baseline MB "
+        "| ratio ms | ratio MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for k in sizes:
+        ours, usual = _measure(observations, True, k), _measure(observations, False, k)
+        row = (
+            f"| {k} | {k + 2} | {ours['ms']:.0f} | {ours['mb']:.0f} | {usual['ms']:.0f} "
+            f"| {usual['mb']:.0f} | {ours['ms'] / usual['ms']:.2f} "
+            f"| {ours['mb'] / usual['mb']:.2f} |"
+        )
+        lines.append(row)
+        print(row, file=sys.stderr, flush=True)
+    print("\n".join(lines))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -116,14 +176,21 @@ def main() -> int:
     parser.add_argument("--observations", default="1000,2000,5000,20000")
     parser.add_argument("--uncapped-up-to", type=int, default=5000)
     parser.add_argument("--quality", action="store_true", help="what the cap costs the search")
+    parser.add_argument(
+        "--choices", help="numbers of choice values (wide spaces, 1000 results), e.g. 10,1000"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--uncapped", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--choice", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        _child(args.child, not args.uncapped)
+        _child(args.child, not args.uncapped, args.choice)
         return 0
     if args.quality:
         quality()
+        return 0
+    if args.choices:
+        choices([int(v) for v in args.choices.split(",")])
         return 0
     from kubesweep.domain.samplers._bayesian import MODEL_LIMIT, PENDING_LIMIT
 

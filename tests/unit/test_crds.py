@@ -235,7 +235,20 @@ BAD_SPECS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 }
 """Bad specs and the field each one must be reported at; the API server rejects each too."""
 
+
+def bayesian_too_wide(spec: dict[str, Any]) -> None:
+    spec["samplingAlgorithm"] = {"type": "bayesian"}
+    spec.pop("earlyTermination")
+    spec["searchSpace"].pop("noise")  # normal: not for bayesian
+    spec["searchSpace"]["arch"] = {"type": "choice", "values": list(range(1000))}
+    spec["searchSpace"]["optimizer"] = {"type": "choice", "values": list(range(30))}
+
+
 OPERATOR_ONLY: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "bayesian with more choice values than its model takes": (
+        bayesian_too_wide,
+        "spec.searchSpace.arch.values",
+    ),
     "choice without values": (
         set_in("searchSpace.solver", {"type": "choice"}),
         "spec.searchSpace.solver.values",

@@ -108,6 +108,9 @@ MODEL_LIMIT = 1000
 PENDING_LIMIT = 256
 SECOND_START_LIMIT = REFIT_ALWAYS
 FINISHING = 0.5
+MAX_FEATURES = 1024
+SQUARED_LIMIT = 1 << 22
+MOMENTS_LIMIT = 1 << 20
 _JITTER = 1e-8
 _NOISE_PRIOR = math.log(1e-4)
 _FIT_CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
@@ -121,6 +124,12 @@ _FIT_CACHE_LOCK = threading.Lock()  # kopf runs sync handlers on a thread pool
 
 
 def _matern52(a: np.ndarray, b: np.ndarray, lengths: np.ndarray, signal: float) -> np.ndarray:
+    r = _scaled_distances(a, b, lengths)
+    return _matern_shape(r, signal, np.exp(-r))
+
+
+def _scaled_distances(a: np.ndarray, b: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """sqrt(5) times the distances between the rows of a and of b, in length scales."""
     scaled_a, scaled_b = a / lengths, b / lengths
     cross = scaled_a @ scaled_b.T
     cross *= -2.0
@@ -128,8 +137,8 @@ def _matern52(a: np.ndarray, b: np.ndarray, lengths: np.ndarray, signal: float) 
     squared += cross
     np.maximum(squared, 0.0, out=squared)
     squared *= 5.0
-    r = np.sqrt(squared, out=squared)
-    return _matern_shape(r, signal, np.exp(-r))
+    result: np.ndarray = np.sqrt(squared, out=squared)
+    return result
 
 
 def _matern_shape(r: np.ndarray, signal: float, decay: np.ndarray) -> np.ndarray:
@@ -181,17 +190,43 @@ class _Likelihood:
 
     def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
         n, d = x.shape
-        self.n, self.d, self.y = n, d, y
-        # (d, n*n): squared coordinate differences, so r^2 is one matrix-vector product
-        self.squared = ((x[:, None, :] - x[None, :, :]) ** 2).transpose(2, 0, 1).reshape(d, -1)
+        self.n, self.d, self.x, self.y = n, d, x, y
+        # (d, n*n): squared coordinate differences, so r^2 is one matrix-vector product;
+        # None where that would take more than SQUARED_LIMIT numbers (many choice values):
+        # then r^2 and the length scales' gradient come from (n, d) products instead
+        self.squared: np.ndarray | None = None
+        if d * n * n <= SQUARED_LIMIT:
+            self.squared = ((x[:, None, :] - x[None, :, :]) ** 2).transpose(2, 0, 1).reshape(d, -1)
+
+    def _distances(self, inverse: np.ndarray) -> np.ndarray:
+        """r = sqrt(5 sum_j (x_ij - x_kj)^2 / l_j^2), an (n, n) matrix."""
+        if self.squared is None:
+            return _scaled_distances(self.x, self.x, inverse**-0.5)
+        r: np.ndarray = inverse @ self.squared
+        r *= 5.0
+        distances: np.ndarray = np.sqrt(r, out=r).reshape(self.n, self.n)
+        return distances
+
+    def _length_slopes(self, weights: np.ndarray) -> np.ndarray:
+        """sum_ik weights_ik (x_ij - x_kj)^2 for each coordinate j (the diagonal of weights
+        does not count: it multiplies zero)."""
+        if self.squared is not None:
+            slopes: np.ndarray = self.squared @ weights.ravel()
+            return slopes
+        # (x_ij - x_kj)^2 = x_ij^2 + x_kj^2 - 2 x_ij x_kj, with weights made symmetric
+        symmetric = weights + weights.T
+        symmetric *= 0.5
+        x = self.x
+        result: np.ndarray = 2.0 * ((x * x).T @ symmetric.sum(axis=1)) - 2.0 * (
+            x * (symmetric @ x)
+        ).sum(axis=0)
+        return result
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         n, d = self.n, self.d
         inverse = np.exp(-2.0 * theta[:d])
         signal, noise = math.exp(theta[d]), math.exp(theta[d + 1])
-        r = inverse @ self.squared
-        r *= 5.0
-        r = np.sqrt(r, out=r).reshape(n, n)
+        r = self._distances(inverse)
         decay = np.exp(-r)
         base = _matern_shape(r, signal, decay)  # r is 1 + r from here on
         k = base.copy()
@@ -214,7 +249,7 @@ class _Likelihood:
         weights = np.multiply(decay, (5.0 / 3.0) * signal, out=decay)
         weights *= r
         weights *= inner
-        gradient[:d] = 0.5 * (self.squared @ weights.ravel()) * inverse
+        gradient[:d] = 0.5 * self._length_slopes(weights) * inverse
         base *= inner
         gradient[d] = 0.5 * (float(base.sum()) - signal * float(diagonal.sum()))
         gradient[d + 1] = 0.5 * noise * (float(diagonal.sum()) - float(alpha @ alpha))
@@ -302,7 +337,19 @@ class GaussianProcess:
 
         For the Matérn 5/2 kernel, dk/dx = -(5/3) s e^-r (1 + r) (x - x_i) / l^2, so the
         mean's gradient is sum_i alpha_i dk_i/dx and the variance's -2 (K^-1 k)^T dk/dx.
+        The work holds (points, observations, features) arrays: past MOMENTS_LIMIT numbers
+        (many choice values), a few points at a time.
         """
+        rows = max(1, MOMENTS_LIMIT // self.x.size)
+        if len(points) > rows:
+            parts = [
+                self.moments_and_gradients(points[start : start + rows])
+                for start in range(0, len(points), rows)
+            ]
+            mean, sd, mean_gradient, variance_gradient = (
+                np.concatenate(p) for p in zip(*parts, strict=True)
+            )
+            return mean, sd, mean_gradient, variance_gradient
         difference = (points[:, None, :] - self.x[None, :, :]) / self.lengths**2  # (m, n, d)
         r = np.sqrt(5.0 * (difference**2 * self.lengths**2).sum(axis=-1))
         decay = np.exp(-r)
@@ -538,6 +585,20 @@ class BayesianSampler:
         self._objective = objective or Objective("objective", Goal.MAXIMIZE)
         self._initial_design = SobolSampler(space, seed=seed)
         self._encoding = Encoding(space)
+        if self._encoding.width > MAX_FEATURES:
+            # the model's time and memory grow with its features (measured by
+            # benchmarks/scale.py --choices): name the widest choice, if any
+            sizes = [(len(d.values), name) for name, d in space if isinstance(d, Choice)]
+            values, widest = max(sizes, default=(0, ""))
+            raise SpecError(
+                f"{widest}.values" if widest else "",
+                f"bayesian sampling models each value of a choice as a feature of its own, "
+                f"and each other parameter as one, at most {MAX_FEATURES} in all; this "
+                f"search space has {self._encoding.width}"
+                + (f" ({widest!r} has {values} values)" if widest else "")
+                + ". Use fewer values, randint or quniform where the values are ordered "
+                "numbers, or random sampling",
+            )
         self.initial_trials = max(5, 2 * space.dimensions)
 
     @property
