@@ -608,14 +608,18 @@ class BayesianSampler:
     def suggest(
         self, index: int, history: Sequence[TrialRecord]
     ) -> dict[str, ParameterValue] | None:
+        # The initial design needs no look at the history (a planning step of thousands of
+        # trials, all pending, must not convert them all for each of its suggestions).
+        if index < self.initial_trials:
+            return self._initial_design.suggest(index, history)
         observed: list[tuple[int, list[float], float]] = []
-        pending: list[list[float]] = []
+        active: list[TrialRecord] = []
         finished: list[tuple[int, list[float], bool]] = []  # and whether it failed
         for record in history:
             if record.index == index:
                 continue
             if record.phase.active:
-                pending.append(self._space.to_unit(record.parameters))
+                active.append(record)
                 continue
             point = record.best(self._objective)
             if point is None and not record.phase.failed:
@@ -624,8 +628,10 @@ class BayesianSampler:
             if point is not None:
                 observed.append((record.index, unit, self._sign * point.value))
             finished.append((record.index, unit, record.phase.failed))
-        if index < self.initial_trials or len(observed) < self.initial_trials:
+        if len(observed) < self.initial_trials:
             return self._initial_design.suggest(index, history)
+        # only the latest PENDING_LIMIT enter the model
+        pending = [self._space.to_unit(r.parameters) for r in active[-PENDING_LIMIT:]]
         observed.sort(key=lambda item: item[0])
         feasibility = None
         if any(failed for *_, failed in finished):
