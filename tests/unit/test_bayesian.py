@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn.gaussian_process.kernels import Matern
@@ -302,6 +302,63 @@ def test_a_suggestion_converts_only_the_trials_its_model_uses(
     ]
     assert sampler.suggest(312, running + finished) is not None
     assert len(converted) == 12 + 4  # the results and the latest PENDING_LIMIT pending
+
+
+MIXED = SearchSpace.of({"x": Uniform(0, 1), "c": Choice(("a", "b")), "k": RandInt(3)})
+
+
+def mixed_history(values: list[float], where: list[int]) -> list[TrialRecord]:
+    """Results at a few fixed points of MIXED (``where`` picks them, so points repeat)."""
+    points = [{"x": i / 7, "c": "ab"[i % 2], "k": i % 3} for i in range(8)]
+    return [
+        TrialRecord.of(i, points[w % 8], TrialPhase.SUCCEEDED, [v])
+        for i, (v, w) in enumerate(zip(values, where, strict=True))
+    ]
+
+
+def test_the_scale_of_the_metric_does_not_change_the_suggestion() -> None:
+    """Values are standardised: scaled by 1e200 (whose squares overflow) or 1e-200 (whose
+    squares underflow to 0), the results still rank the same and the model sees the same."""
+    rng = np.random.default_rng(8)
+    history = mixed_history(list(rng.standard_normal(12)), list(range(12)))
+    suggestions = []
+    for scale in (1.0, 1e200, 1e-200):
+        scaled = [
+            TrialRecord.of(r.index, r.parameters, r.phase, [r.history[0].value * scale])
+            for r in history
+        ]
+        suggestion = BayesianSampler(MIXED, seed=0, objective=OBJECTIVE).suggest(12, scaled)
+        assert suggestion is not None
+        suggestions.append(suggestion)
+    for other in suggestions[1:]:
+        assert other["c"] == suggestions[0]["c"]
+        assert other["k"] == suggestions[0]["k"]
+        assert other["x"] == pytest.approx(suggestions[0]["x"], abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@example(values=[1e308 * i / 14 for i in range(14)], where=list(range(14)), failed=0)
+@given(
+    values=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=6, max_size=14),
+    where=st.lists(st.integers(0, 7), min_size=14, max_size=14),
+    failed=st.integers(0, 3),
+)
+def test_any_finite_results_give_a_suggestion_in_the_space(
+    values: list[float], where: list[int], failed: int
+) -> None:
+    """Whatever finite values a metric reports (huge, tiny, equal, at repeated points), and
+    with failed trials among them, the sampler proposes a point of the space: an exception
+    here would stop the sweep's every planning step."""
+    history = mixed_history(values, where[: len(values)])
+    history += [
+        TrialRecord.of(len(history) + j, history[0].parameters, TrialPhase.FAILED, [])
+        for j in range(failed)
+    ]
+    suggestion = BayesianSampler(MIXED, seed=0, objective=OBJECTIVE).suggest(len(history), history)
+    assert suggestion is not None
+    assert 0.0 <= float(suggestion["x"]) <= 1.0
+    assert suggestion["c"] in ("a", "b")
+    assert suggestion["k"] in range(3)
 
 
 def test_a_suggestion_does_not_depend_on_the_fit_cache() -> None:

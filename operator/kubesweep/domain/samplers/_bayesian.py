@@ -377,7 +377,16 @@ class GaussianProcess:
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:
-    result: np.ndarray = (values - values.mean()) / (float(values.std()) or 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        centre, spread = values.mean(), float(values.std())
+    if not (math.isfinite(centre) and math.isfinite(spread)) or (
+        spread == 0.0 and float(np.ptp(values)) > 0.0
+    ):
+        # the squares overflowed (values past about 1e154) or underflowed (differences below
+        # about 1e-162; a metric may be anything finite): the same standardisation, of the
+        # values scaled into [-1, 1] first
+        return _standardise(values / float(np.abs(values).max()))
+    result: np.ndarray = (values - centre) / (spread or 1.0)
     return result
 
 
