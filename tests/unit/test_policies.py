@@ -23,7 +23,7 @@ from kubesweep.domain.policies import (
     bandit_threshold,
     make_policy,
 )
-from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
+from kubesweep.domain.trials import Goal, MetricPoint, Objective, TrialPhase, TrialRecord
 
 MAX = Objective("accuracy", Goal.MAXIMIZE)
 MIN = Objective("loss", Goal.MINIMIZE)
@@ -70,6 +70,16 @@ class TestEveryPolicy:
         self, policy: EarlyTerminationPolicy, objective: Objective
     ) -> None:
         trials = spread(objective)
+        assert policy.evaluate(trials[0], trials, objective) is None
+
+    @pytest.mark.parametrize("objective", [MAX, MIN], ids=["maximize", "minimize"])
+    def test_never_stops_the_best_trial_near_the_largest_float(
+        self, policy: EarlyTerminationPolicy, objective: Objective
+    ) -> None:
+        """Sums of such values overflow: a mean or a median computed by summing would be
+        infinite, better than any trial."""
+        sign = 1 if objective.goal is Goal.MAXIMIZE else -1
+        trials = [running(i, [sign * (1.7e308 - i * 1e307)] * 4) for i in range(5)]
         assert policy.evaluate(trials[0], trials, objective) is None
 
     @pytest.mark.parametrize("objective", [MAX, MIN], ids=["maximize", "minimize"])
@@ -412,3 +422,46 @@ def test_make_policy_builds_asha_and_hyperband() -> None:
     assert hyperband == HyperbandPolicy(9, 1, 3)
     with pytest.raises(SpecError, match="maxResource"):
         make_policy(PolicyConfig(PolicyType.HYPERBAND))
+
+
+def _records(draw: Any) -> list[TrialRecord]:
+    """Trials in any phase, each with reports at increasing steps (Prometheus may skip
+    some) of any float, NaN and infinities included (a policy reads only finite ones)."""
+    from hypothesis import strategies as st
+
+    phases = st.sampled_from(list(TrialPhase))
+    values = st.floats(allow_nan=True, allow_infinity=True)
+    records = []
+    for index in range(draw(st.integers(1, 10))):
+        steps = sorted(draw(st.sets(st.integers(1, 40), max_size=8)))
+        history = tuple(MetricPoint(step, draw(values)) for step in steps)
+        records.append(TrialRecord(index, {"i": index}, draw(phases), history))
+    return records
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+@pytest.mark.parametrize("objective", [MAX, MIN], ids=["maximize", "minimize"])
+def test_any_history_gets_a_decision_that_names_a_reported_step(
+    name: str, objective: Objective
+) -> None:
+    """Whatever the trials reported (gaps, equal values, huge, NaN, infinite), a policy
+    decides without raising (an exception would fail the sweep's every planning step), and
+    a stop names a step the trial reached and finite figures."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    policy = POLICIES[name]
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        trials = _records(data.draw)
+        for trial in trials:
+            if not trial.phase.active:
+                continue
+            decision = policy.evaluate(trial, trials, objective)
+            if decision is not None:
+                assert 1 <= decision.step <= trial.latest_step
+                assert all(math.isfinite(v) for v in decision.details.values()), decision
+
+    check()

@@ -8,6 +8,7 @@ Prometheus; the simulator builds them from a Python function. Nothing here does 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -116,4 +117,7 @@ class TrialRecord:
         points = self.points_until(step)
         if not points:
             return None
-        return sum(p.value for p in points) / len(points)
+        total = sum(p.value for p in points)
+        if not math.isfinite(total):  # the sum overflowed: the exact mean instead
+            return float(statistics.mean(p.value for p in points))
+        return total / len(points)

@@ -10,6 +10,7 @@ value, or the mean of the two middle values), not a mean of means. With no other
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,16 @@ from kubesweep.domain.policies._base import (
     others_at,
 )
 from kubesweep.domain.trials import Objective, TrialRecord
+
+
+def _median(values: list[float]) -> float:
+    """statistics.median, whose mean of the two middle values overflows past about 9e307."""
+    median = statistics.median(values)
+    if math.isfinite(median):
+        return median
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle - 1] / 2 + ordered[middle] / 2
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ class MedianStoppingPolicy:
         ]
         if not averages:
             return None
-        median = statistics.median(averages)
+        median = _median(averages)
         if not objective.better(median, own.value):
             return None
         return StopDecision(
