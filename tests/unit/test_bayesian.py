@@ -432,9 +432,9 @@ def test_moments_computed_a_few_points_at_a_time_are_the_same(
 
 def test_a_choice_of_a_thousand_values_takes_bounded_memory() -> None:
     """One model feature per choice value. At 1000 results, traced by tracemalloc: 74 MB
-    at the peak; 249 MB with the moments of the refinement's ten points at once, 491 MB
-    with the usual likelihood's (features, n, n) array at the fit's 256 results (the
-    operator's memory limit is 512 Mi, for every sweep it runs)."""
+    at the peak; 249 MB with the refinement's moments for its ten points at once; 517 MB
+    with the usual likelihood's (features, n, n) array (at the fit's 256 results). The
+    operator's memory limit is 512 Mi, for every sweep it runs."""
     import tracemalloc
 
     space, history = wide_history(1000, 1000)
