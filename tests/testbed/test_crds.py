@@ -13,7 +13,7 @@ from kubernetes.client.exceptions import ApiException
 
 from tests.testbed.conftest import Cluster
 from tests.unit.conftest import EXAMPLES
-from tests.unit.test_crds import BAD_SPECS, mutate
+from tests.unit.test_crds import BAD_SPECS, EDITS, mutate
 
 GROUP, VERSION, PLURAL = "kubesweep.io", "v1alpha1", "sweepjobs"
 
@@ -78,3 +78,38 @@ def test_printer_columns_and_short_names(cluster: Cluster, crds: None, namespace
     header = result.stdout.splitlines()[0].split()
     assert header == ["NAME", "PHASE", "DONE", "TOTAL", "BEST", "AGE"]
     assert document["metadata"]["name"] in result.stdout
+
+
+def test_the_api_server_refuses_edits_of_what_defines_the_trials(
+    cluster: Cluster, crds: None, namespace: str
+) -> None:
+    """The transition rules run on the API server only (updates have an old object): each
+    edit of ``EDITS`` is applied (dry run) to a SweepJob that exists."""
+    for number, case in enumerate(sorted(EDITS)):
+        name = f"edit-{number}"
+        document = mutate(lambda spec: None)
+        document["metadata"] = {"name": name}
+        cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, document)
+        current = cluster.custom.get_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, name
+        )
+        change, allowed = EDITS[case]
+        edited = mutate(change)
+        edited["metadata"] = {
+            "name": name,
+            "resourceVersion": current["metadata"]["resourceVersion"],
+        }
+
+        def replace(body: dict[str, Any] = edited, name: str = name) -> Any:
+            return cluster.custom.replace_namespaced_custom_object(
+                GROUP, VERSION, namespace, PLURAL, name, body,
+                dry_run="All", field_validation="Strict",
+            )  # fmt: skip
+
+        if allowed:
+            assert replace()["spec"] == edited["spec"], case
+            continue
+        with pytest.raises(ApiException) as caught:
+            replace()
+        assert caught.value.status == 422, (case, caught.value.body)
+        assert "cannot change once the SweepJob exists" in caught.value.body, case

@@ -91,7 +91,7 @@ def _list_problems(schema: dict[str, Any], value: list[Any], path: str, where: s
 
 
 def _object_problems(
-    schema: dict[str, Any], value: dict[str, Any], path: str, where: str
+    schema: dict[str, Any], value: dict[str, Any], path: str, where: str, old: Any = None
 ) -> list[str]:
     found = []
     if len(value) < schema.get("minProperties", 0):
@@ -104,19 +104,24 @@ def _object_problems(
     properties = schema.get("properties", {})
     for name, item in value.items():
         child = f"{path}.{name}" if path else name
+        before = old.get(name) if isinstance(old, dict) else None
         if name in properties:
-            found += problems(properties[name], item, child)
+            found += problems(properties[name], item, child, before)
         elif "additionalProperties" in schema:
-            found += problems(schema["additionalProperties"], item, child)
+            found += problems(schema["additionalProperties"], item, child, before)
         elif not schema.get("x-kubernetes-preserve-unknown-fields"):
             found.append(f"{child}: unknown field")
     return found
 
 
-def _cel_problems(schema: dict[str, Any], value: Any, where: str) -> list[str]:
+def _cel_problems(schema: dict[str, Any], value: Any, where: str, old: Any) -> list[str]:
     found = []
     for rule in schema.get("x-kubernetes-validations", []):
         activation = {"self": celpy.json_to_cel(_typed(value, schema))}
+        if "oldSelf" in rule["rule"]:
+            if old is None:
+                continue  # a transition rule: on an update only, as the API server does
+            activation["oldSelf"] = celpy.json_to_cel(_typed(old, schema))
         try:
             result = _program(rule["rule"]).evaluate(activation)
         except celpy.CELEvalError as error:
@@ -128,8 +133,10 @@ def _cel_problems(schema: dict[str, Any], value: Any, where: str) -> list[str]:
     return found
 
 
-def problems(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
-    """What the API server would reject in ``value``, as ``path: reason`` lines.
+def problems(schema: dict[str, Any], value: Any, path: str = "", old: Any = None) -> list[str]:
+    """What the API server would reject in ``value``, as ``path: reason`` lines; with
+    ``old``, as an update of that object (transition rules, ``oldSelf``, apply; the old
+    value follows object fields, not list items).
 
     CEL rules of a node are evaluated only when the node passed its schema, as the API
     server does not run them on values of the wrong shape.
@@ -144,5 +151,5 @@ def problems(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
     if isinstance(value, list):
         found += _list_problems(schema, value, path, where)
     if isinstance(value, dict):
-        found += _object_problems(schema, value, path, where)
-    return found or _cel_problems(schema, value, where)
+        found += _object_problems(schema, value, path, where, old)
+    return found or _cel_problems(schema, value, where, old)

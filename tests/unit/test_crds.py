@@ -330,6 +330,39 @@ def test_validate_and_the_api_server_both_accept(case: str) -> None:
     assert crd_schema.problems(SCHEMA, document) == []
 
 
+EDITS: dict[str, tuple[Callable[[dict[str, Any]], None], bool]] = {
+    # an edit of a SweepJob that exists: whether the API server lets it through
+    "a parameter added": (set_in("searchSpace.extra", {"type": "randint", "upper": 4}), False),
+    "a range changed": (set_in("searchSpace.C.maxValue", 3), False),
+    "the goal": (set_in("objective.goal", "minimize"), False),
+    "the sampler's seed": (set_in("samplingAlgorithm.seed", 8), False),
+    "sampling removed (random by default)": (set_in("samplingAlgorithm", DELETE), False),
+    "the policy removed": (set_in("earlyTermination", DELETE), False),
+    "the policy's slack": (set_in("earlyTermination.slackFactor", 0.2), False),
+    "more trials": (set_in("limits.maxTotalTrials", 80), True),
+    "more at once": (set_in("limits.maxConcurrentTrials", 8), True),
+    "another Prometheus": (set_in("metrics.prometheus.url", "http://prom:9090"), True),
+    "another image": (
+        lambda spec: spec["trial"]["template"]["spec"]["template"]["spec"]["containers"][0].update(
+            image="trainer:2"
+        ),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDITS))
+def test_what_defines_the_trials_cannot_be_edited(case: str) -> None:
+    change, allowed = EDITS[case]
+    found = crd_schema.problems(SCHEMA, mutate(change), old=VALID_SWEEP)
+    assert (found == []) is allowed, found
+    if not allowed:
+        assert len(found) == 1
+        assert "cannot change once the SweepJob exists" in found[0]
+        assert found[0].startswith("spec: ")
+    assert crd_schema.problems(SCHEMA, mutate(change)) == []  # as a new SweepJob, fine
+
+
 def test_crd_yaml_loads_as_two_crds() -> None:
     for text in render_crds().values():
         crd = yaml.safe_load(text)

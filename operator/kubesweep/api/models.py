@@ -519,6 +519,35 @@ class TrialTemplateSpec(ApiModel):
 # -- SweepJob ---------------------------------------------------------------------------------
 
 
+def _unchanged(field: str, required: bool) -> str:
+    """A CEL transition rule (the API server applies it to updates only): ``field`` is as it
+    was, present or absent."""
+    if required:
+        return f"self.{field} == oldSelf.{field}"
+    return (
+        f"has(self.{field}) == has(oldSelf.{field}) && "
+        f"(!has(self.{field}) || self.{field} == oldSelf.{field})"
+    )
+
+
+_IMMUTABLE_RULES = tuple(
+    (
+        _unchanged(field, required),
+        f"{field} cannot change once the SweepJob exists ({why}); create a new SweepJob",
+    )
+    for field, required, why in (
+        ("objective", True, "its trials were judged by it"),
+        ("searchSpace", True, "its trials were sampled from it"),
+        ("samplingAlgorithm", False, "its trials were proposed by it"),
+        ("earlyTermination", False, "its trials were stopped or kept by it"),
+    )
+)
+"""What defines a sweep's trials cannot be edited: a sampler would otherwise see trials
+from another space (the bayesian one has no value for a parameter added later), and the
+best trial would be chosen among trials of different sweeps. ``limits``, ``metrics`` and
+``trial`` may change; a new ``trial`` template applies to trials created after it."""
+
+
 class SweepJobSpec(ApiModel):
     """A hyperparameter sweep: what to optimise, over which space, how, within which limits."""
 
@@ -547,6 +576,7 @@ class SweepJobSpec(ApiModel):
                 "searchSpace parameter names must be identifiers (letters, digits and _, not "
                 "starting with a digit)",
             ),
+            *_IMMUTABLE_RULES,
         )
     )
 
