@@ -361,6 +361,21 @@ def test_any_finite_results_give_a_suggestion_in_the_space(
     assert suggestion["k"] in range(3)
 
 
+def test_trials_that_do_not_fit_the_space_are_left_out_of_the_model() -> None:
+    """Trials from before an edit of searchSpace (refused by the API server since, but a
+    sweep may predate that) or made by hand: without a parameter, or with a string for a
+    number. Before, the suggestion raised KeyError, at every planning step."""
+    rng = np.random.default_rng(9)
+    fitting = mixed_history(list(rng.standard_normal(12)), list(range(12)))
+    odd = [
+        TrialRecord.of(12, {"x": 0.5, "c": "a"}, TrialPhase.SUCCEEDED, [5.0]),
+        TrialRecord.of(13, {"x": "wide", "c": "b", "k": 1}, TrialPhase.SUCCEEDED, [5.0]),
+        TrialRecord.of(14, {"x": 0.5}, TrialPhase.RUNNING, []),
+    ]
+    sampler = BayesianSampler(MIXED, seed=0, objective=OBJECTIVE)
+    assert sampler.suggest(15, fitting + odd) == sampler.suggest(15, fitting)
+
+
 def test_a_suggestion_does_not_depend_on_the_fit_cache() -> None:
     """The memoised fit is a speed-up only: after a restart (empty cache) the sampler
     proposes exactly what it proposed before."""

@@ -633,14 +633,16 @@ class BayesianSampler:
             point = record.best(self._objective)
             if point is None and not record.phase.failed:
                 continue
-            unit = self._space.to_unit(record.parameters)
+            unit = self._unit(record)
+            if unit is None:
+                continue
             if point is not None:
                 observed.append((record.index, unit, self._sign * point.value))
             finished.append((record.index, unit, record.phase.failed))
         if len(observed) < self.initial_trials:
             return self._initial_design.suggest(index, history)
         # only the latest PENDING_LIMIT enter the model
-        pending = [self._space.to_unit(r.parameters) for r in active[-PENDING_LIMIT:]]
+        pending = [u for r in active[-PENDING_LIMIT:] if (u := self._unit(r)) is not None]
         observed.sort(key=lambda item: item[0])
         feasibility = None
         if any(failed for *_, failed in finished):
@@ -652,6 +654,15 @@ class BayesianSampler:
             )
         chosen = self._next_point(index, observed, pending, feasibility)
         return self._space.from_unit(chosen.tolist())
+
+    def _unit(self, record: TrialRecord) -> list[float] | None:
+        """The trial's point in the unit cube; None if its parameters do not fit the space
+        (a trial from before an edit of searchSpace, which the API server now refuses, or
+        one made by hand): the model leaves it out rather than fail every suggestion."""
+        try:
+            return self._space.to_unit(record.parameters)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def _next_point(
         self,
