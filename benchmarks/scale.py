@@ -18,6 +18,14 @@ the operator ran before it bounded them).
 
     python benchmarks/scale.py --choices 10,100,1000
 
+``--policies`` times one planning step of a sweep with random sampling and each
+early-termination policy: 2000 trials finished and 200 running, 50 reports each. A policy
+judges each running trial against the others, so it asks each trial's best (or mean) up to
+a step once per running trial; the baseline is the same step with the records' memo of
+those figures turned off (and Hyperband's memo of each trial's bracket).
+
+    python benchmarks/scale.py --policies
+
 Past the cap the model forgets results, which may cost the search: ``--quality`` runs sweeps
 of 1300 trials on Levy and Rosenbrock, capped and not, seeds 0-1 (12 minutes on 2
 cores). A smaller copy of it does not stand in for it: capped at 100 in sweeps of 300
@@ -169,6 +177,79 @@ def choices(sizes: list[int], observations: int = 1000) -> None:
     print("\n".join(lines))
 
 
+class _Forgetful(dict[tuple[object, ...], object]):
+    """A memo that keeps nothing (the baseline of ``--policies``)."""
+
+    def __setitem__(self, key: tuple[object, ...], value: object) -> None:
+        pass
+
+
+def _policy_step(kind: str, memo: bool, finished: int = 2000, running: int = 200) -> float:
+    """Seconds for one planning step with policy ``kind`` (see the module's docstring)."""
+    import numpy as np
+
+    from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
+    from kubesweep.domain.policies import PolicyConfig, PolicyType
+    from kubesweep.domain.samplers import SamplingConfig, SamplingType
+    from kubesweep.domain.space import SearchSpace, Uniform
+    from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
+
+    config = {
+        "asha": PolicyConfig(PolicyType.ASHA, min_resource=1, reduction_factor=3),
+        "hyperband": PolicyConfig(PolicyType.HYPERBAND, max_resource=81, reduction_factor=3),
+        "median_stopping": PolicyConfig(PolicyType.MEDIAN_STOPPING),
+        "bandit": PolicyConfig(PolicyType.BANDIT, slack_factor=0.1),
+        "truncation_selection": PolicyConfig(
+            PolicyType.TRUNCATION_SELECTION, truncation_percentage=20
+        ),
+    }[kind]
+    spec = SweepSpec(
+        Objective("f", Goal.MAXIMIZE),
+        SearchSpace.of({"x": Uniform(0, 1)}),
+        SamplingConfig(SamplingType.RANDOM, seed=0),
+        config,
+        Limits(100_000, running),
+    )
+    rng = np.random.default_rng(0)
+    records = []
+    for i in range(finished + running):
+        phase = TrialPhase.SUCCEEDED if i < finished else TrialPhase.RUNNING
+        curve = (np.cumsum(rng.random(50)) / 50).tolist()
+        record = TrialRecord.of(i, {"x": float(rng.random())}, phase, curve)
+        if not memo:  # the record is frozen: its memo is swapped as its __init__ sets it
+            object.__setattr__(record, "_memo", _Forgetful())
+        records.append(record)
+    from kubesweep.domain.policies import _asha
+
+    cached = _asha._bracket
+    if not memo:  # the baseline works out each trial's Hyperband bracket every time too
+        _asha._bracket = cached.__wrapped__  # type: ignore[assignment]
+    try:
+        started = time.perf_counter()
+        plan_next_step(spec, records, now=0.0, started_at=0.0)
+        return time.perf_counter() - started
+    finally:
+        _asha._bracket = cached
+
+
+def policies() -> None:
+    kinds = ("bandit", "median_stopping", "truncation_selection", "asha", "hyperband")
+    lines = [
+        "One planning step, random sampling, 2000 trials finished and 200 running with 50 "
+        "reports each: seconds with the records' memo (the operator's) and without it "
+        "or Hyperband's memo of brackets (baseline); ratio = memo / baseline.",
+        "",
+        "| policy | memo s | baseline s | ratio |",
+        "|---|---|---|---|",
+    ]
+    for kind in kinds:
+        ours, baseline = _policy_step(kind, True), _policy_step(kind, False)
+        row = f"| {kind} | {ours:.2f} | {baseline:.2f} | {ours / baseline:.2f} |"
+        lines.append(row)
+        print(row, file=sys.stderr, flush=True)
+    print("\n".join(lines))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -178,6 +259,9 @@ def main() -> int:
     parser.add_argument("--quality", action="store_true", help="what the cap costs the search")
     parser.add_argument(
         "--choices", help="numbers of choice values (wide spaces, 1000 results), e.g. 10,1000"
+    )
+    parser.add_argument(
+        "--policies", action="store_true", help="a planning step's time with each policy"
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--uncapped", action="store_true", help=argparse.SUPPRESS)
@@ -191,6 +275,9 @@ def main() -> int:
         return 0
     if args.choices:
         choices([int(v) for v in args.choices.split(",")])
+        return 0
+    if args.policies:
+        policies()
         return 0
     from kubesweep.domain.samplers._bayesian import MODEL_LIMIT, PENDING_LIMIT
 

@@ -465,3 +465,34 @@ def test_any_history_gets_a_decision_that_names_a_reported_step(
                 assert all(math.isfinite(v) for v in decision.details.values()), decision
 
     check()
+
+
+def test_a_records_figures_are_memoised_and_a_replaced_record_starts_afresh() -> None:
+    """A planning step's policy asks each trial's best and mean once per running trial, so
+    a record keeps them; ``dataclasses.replace`` (a new phase, a longer history) must not
+    carry them over."""
+    import dataclasses
+
+    record = running(0, [0.1, 0.3, 0.2])
+    assert record.best(MAX) == MetricPoint(2, 0.3)
+    assert record.running_average_until(3) == pytest.approx(0.2)
+    assert record.latest_step == 3
+    assert ("best", 3, MAX) in record._memo
+    longer = dataclasses.replace(record, history=(*record.history, MetricPoint(4, 0.9)))
+    assert longer.best(MAX) == MetricPoint(4, 0.9)
+    assert longer.running_average_until(4) == pytest.approx(0.375)
+    assert longer.latest_step == 4
+    assert record.best(MAX) == MetricPoint(2, 0.3)  # the old record keeps its own
+    assert longer == dataclasses.replace(longer)  # the memo takes no part in equality
+
+
+def test_hyperband_brackets_are_the_same_from_its_memo() -> None:
+    from kubesweep.domain.policies import _asha
+
+    policy = HyperbandPolicy(max_resource=81, min_resource=1, reduction_factor=3)
+    first = [policy.bracket(i) for i in range(500)]
+    assert first == [
+        _asha._bracket.__wrapped__(i, policy.brackets, policy.reduction_factor) for i in range(500)
+    ]
+    assert first == [policy.bracket(i) for i in range(500)]
+    assert set(first) == set(range(policy.brackets))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kubesweep.domain.space import Parameters
@@ -77,6 +77,12 @@ class TrialRecord:
 
     finished_at: float | None = None
 
+    _memo: dict[tuple[object, ...], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Figures already computed from this (immutable) record: a planning step's policy asks
+    for every other trial's best and mean once per running trial."""
+
     @classmethod
     def of(
         cls,
@@ -94,7 +100,12 @@ class TrialRecord:
 
     @property
     def latest_step(self) -> int:
-        return max((point.step for point in self.history), default=0)
+        key = ("latest",)
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[return-value]
+        latest = max((point.step for point in self.history), default=0)
+        self._memo[key] = latest
+        return latest
 
     def points_until(self, step: int) -> list[MetricPoint]:
         """Finite reports at steps up to and including ``step``."""
@@ -102,10 +113,14 @@ class TrialRecord:
 
     def best_until(self, step: int, objective: Objective) -> MetricPoint | None:
         """The best report at or before ``step``; the earliest one on ties."""
+        key = ("best", step, objective)
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[return-value]
         best: MetricPoint | None = None
         for point in sorted(self.points_until(step), key=lambda p: p.step):
             if best is None or objective.better(point.value, best.value):
                 best = point
+        self._memo[key] = best
         return best
 
     def best(self, objective: Objective) -> MetricPoint | None:
@@ -114,10 +129,16 @@ class TrialRecord:
 
     def running_average_until(self, step: int) -> float | None:
         """The mean of the reports at or before ``step`` (median stopping uses these)."""
+        key = ("mean", step)
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[return-value]
         points = self.points_until(step)
-        if not points:
-            return None
-        total = sum(p.value for p in points)
-        if not math.isfinite(total):  # the sum overflowed: the exact mean instead
-            return float(statistics.mean(p.value for p in points))
-        return total / len(points)
+        average = None
+        if points:
+            total = sum(p.value for p in points)
+            if math.isfinite(total):
+                average = total / len(points)
+            else:  # the sum overflowed: the exact mean instead
+                average = float(statistics.mean(p.value for p in points))
+        self._memo[key] = average
+        return average

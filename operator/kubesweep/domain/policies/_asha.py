@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.policies._base import StopDecision
@@ -109,6 +109,15 @@ def _bracket_bounds(brackets: int, reduction_factor: int) -> tuple[float, ...]:
     return tuple(sum(weights[: b + 1]) / total for b in range(brackets))
 
 
+@lru_cache(maxsize=1 << 16)  # a planning step asks for every trial's, once per running trial
+def _bracket(index: int, brackets: int, reduction_factor: int) -> int:
+    # the golden-ratio (Kronecker) sequence spreads the indices evenly over [0, 1), so
+    # every prefix of a sweep splits among the brackets close to their shares
+    position = (index * _GOLDEN) % 1.0
+    bounds = _bracket_bounds(brackets, reduction_factor)
+    return next((b for b, bound in enumerate(bounds) if position < bound), len(bounds) - 1)
+
+
 @dataclass(frozen=True)
 class AshaPolicy:
     min_resource: int = 1
@@ -155,11 +164,7 @@ class HyperbandPolicy:
         return math.floor(math.log(ratio, self.reduction_factor) + 1e-9) + 1
 
     def bracket(self, index: int) -> int:
-        # the golden-ratio (Kronecker) sequence spreads the indices evenly over [0, 1), so
-        # every prefix of a sweep splits among the brackets close to their shares
-        position = (index * _GOLDEN) % 1.0
-        bounds = _bracket_bounds(self.brackets, self.reduction_factor)
-        return next((b for b, bound in enumerate(bounds) if position < bound), len(bounds) - 1)
+        return _bracket(index, self.brackets, self.reduction_factor)
 
     def evaluate(
         self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
