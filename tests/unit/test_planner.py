@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.planner import (
@@ -19,9 +22,9 @@ from kubesweep.domain.planner import (
     plan_next_step,
 )
 from kubesweep.domain.policies import PolicyConfig, PolicyType
-from kubesweep.domain.samplers import SamplingConfig, SamplingType
-from kubesweep.domain.space import Choice, SearchSpace, Uniform
-from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
+from kubesweep.domain.samplers import SamplingConfig, SamplingRule, SamplingType
+from kubesweep.domain.space import Choice, RandInt, SearchSpace, Uniform
+from kubesweep.domain.trials import Goal, MetricPoint, Objective, TrialPhase, TrialRecord
 
 OBJECTIVE = Objective("accuracy", Goal.MAXIMIZE)
 SPACE = SearchSpace.of({"lr": Uniform(0, 1), "opt": Choice(("adam", "sgd"))})
@@ -284,3 +287,81 @@ def test_counts_after_a_plan_put_stopped_trials_in_their_final_phase_and_new_one
     assert StopReason.EARLY_TERMINATION.phase is TrialPhase.EARLY_TERMINATED
     assert StopReason.SWEEP_ENDED.phase is TrialPhase.EARLY_TERMINATED
     assert StopReason.TRIAL_TIMEOUT.phase is TrialPhase.FAILED
+
+
+_MIXED = SearchSpace.of({"x": Uniform(0, 1), "c": Choice(("a", "b")), "k": RandInt(3)})
+_GRID = SearchSpace.of({"c": Choice(("a", "b", "z")), "d": Choice((1, 2))})
+_POLICIES = [
+    None,
+    PolicyConfig(PolicyType.BANDIT, slack_factor=0.1),
+    PolicyConfig(PolicyType.MEDIAN_STOPPING),
+    PolicyConfig(PolicyType.TRUNCATION_SELECTION, truncation_percentage=30),
+    PolicyConfig(PolicyType.ASHA, min_resource=1, reduction_factor=2),
+    PolicyConfig(PolicyType.HYPERBAND, max_resource=9, reduction_factor=3),
+]
+_SAMPLING = {
+    "grid": SamplingConfig(SamplingType.GRID),
+    "random": SamplingConfig(SamplingType.RANDOM, seed=1),
+    "sobol": SamplingConfig(SamplingType.RANDOM, rule=SamplingRule.SOBOL, seed=1),
+    "bayesian": SamplingConfig(SamplingType.BAYESIAN, seed=1),
+}
+
+
+@st.composite
+def _any_sweep(draw: st.DrawFn) -> tuple[SweepSpec, list[TrialRecord], float]:
+    """A spec of any sampler, policy and limits, and trials in any state: any phases, any
+    indices (some past maxTotalTrials, as after it was lowered), reports at any steps with
+    any floats (NaN and infinities included), started at any time."""
+    sampler = draw(st.sampled_from(sorted(_SAMPLING)))
+    space = _GRID if sampler == "grid" else _MIXED
+    policy = None if sampler == "bayesian" else draw(st.sampled_from(_POLICIES))
+    limits = Limits(
+        draw(st.integers(1, 30)),
+        draw(st.none() | st.integers(1, 8)),
+        draw(st.none() | st.integers(0, 5)),
+        draw(st.none() | st.floats(1, 1000)),
+        draw(st.none() | st.floats(1, 100)),
+    )
+    goal = draw(st.sampled_from(list(Goal)))
+    spec = SweepSpec(Objective("m", goal), space, _SAMPLING[sampler], policy, limits)
+    records = []
+    for index in sorted(draw(st.sets(st.integers(0, 40), max_size=25))):
+        parameters: dict[str, Any]
+        if sampler == "grid":
+            parameters = {"c": draw(st.sampled_from("abz")), "d": draw(st.sampled_from([1, 2]))}
+        else:
+            parameters = {
+                "x": draw(st.floats(0, 1)),
+                "c": draw(st.sampled_from("ab")),
+                "k": draw(st.integers(0, 2)),
+            }
+        steps = sorted(draw(st.sets(st.integers(1, 12), max_size=6)))
+        history = tuple(MetricPoint(step, draw(st.floats())) for step in steps)
+        phase = draw(st.sampled_from(list(TrialPhase)))
+        started = draw(st.none() | st.floats(0, 500))
+        records.append(TrialRecord(index, parameters, phase, history, started))
+    return spec, records, draw(st.floats(0, 2000))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_any_sweep())
+def test_any_state_gets_a_plan_that_keeps_the_limits(
+    sweep: tuple[SweepSpec, list[TrialRecord], float],
+) -> None:
+    """Whatever the trials say, planning does not raise (that would fail the sweep's every
+    step), creates only new indices below maxTotalTrials and within the free slots, stops
+    only active trials, and creates nothing once the sweep ends."""
+    spec, records, now = sweep
+    plan = plan_next_step(spec, records, now=now, started_at=0.0)
+    used = {r.index for r in records}
+    active = {r.index for r in records if r.phase.active}
+    created = [t.index for t in plan.create]
+    stopped = {s.index for s in plan.stop}
+    assert len(set(created)) == len(created)
+    assert not set(created) & used
+    assert all(index < spec.limits.max_total_trials for index in created)
+    assert stopped <= active
+    slots = spec.limits.max_concurrent_trials or spec.limits.max_total_trials
+    assert len(created) <= max(slots - len(active - stopped), 0)
+    if plan.completion is not None:
+        assert created == []
