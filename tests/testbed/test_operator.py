@@ -417,3 +417,29 @@ def test_an_invalid_sweep_fails_with_the_field_named_and_deleting_a_sweep_cleans
         lambda: cluster.batch.list_namespaced_job(namespace).items == [],
         60,
     )
+
+
+def test_a_running_sweep_takes_new_limits(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    """limits may change while the sweep runs (what defines its trials may not: see
+    test_crds): more trials, and more at once, from the next planning step on."""
+    sweep = grid_sweep("grow")
+    sweep["spec"]["limits"] = {"maxTotalTrials": 2, "maxConcurrentTrials": 1}
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    wait_for("the first trial", lambda: len(trials_of(cluster, namespace)) >= 1)
+    cluster.custom.patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, "sweepjobs", "grow",
+        {"spec": {"limits": {"maxTotalTrials": 4, "maxConcurrentTrials": 2}}},
+    )  # fmt: skip
+    most = 0
+
+    def progress() -> dict[str, Any] | None:
+        nonlocal most
+        most = max(most, active_jobs(cluster, namespace))
+        return finished(cluster, namespace, "grow")
+
+    status = wait_for("the sweep to finish", progress, 150, interval=0.3)
+    assert status["phase"] == "Succeeded"
+    assert status["trials"]["succeeded"] == 4
+    assert most == 2
