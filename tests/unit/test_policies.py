@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.policies import (
@@ -424,11 +426,9 @@ def test_make_policy_builds_asha_and_hyperband() -> None:
         make_policy(PolicyConfig(PolicyType.HYPERBAND))
 
 
-def _records(draw: Any) -> list[TrialRecord]:
+def _records(draw: st.DrawFn) -> list[TrialRecord]:
     """Trials in any phase, each with reports at increasing steps (Prometheus may skip
     some) of any float, NaN and infinities included (a policy reads only finite ones)."""
-    from hypothesis import strategies as st
-
     phases = st.sampled_from(list(TrialPhase))
     values = st.floats(allow_nan=True, allow_infinity=True)
     records = []
@@ -447,9 +447,6 @@ def test_any_history_gets_a_decision_that_names_a_reported_step(
     """Whatever the trials reported (gaps, equal values, huge, NaN, infinite), a policy
     decides without raising (an exception would fail the sweep's every planning step), and
     a stop names a step the trial reached and finite figures."""
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-
     policy = POLICIES[name]
 
     @settings(max_examples=60, deadline=None)
