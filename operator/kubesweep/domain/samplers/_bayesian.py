@@ -22,6 +22,11 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   suggestions of one planning step, which see the same observations, share one fit.
 - Values: standardised, then Yeo-Johnson transformed (its power fitted by maximum
   likelihood) and standardised again, so a long tail of bad trials does not flatten the model.
+- Width: a choice is one feature per value (``Encoding``), and a space of more than
+  ``MAX_FEATURES`` features is refused. Past ``SQUARED_LIMIT`` numbers the likelihood works
+  without its (features, n, n) array of squared differences, and past ``MOMENTS_LIMIT`` the
+  refinement's moments take a few points at a time, so a choice of 1000 values stays within
+  the operator's memory (``benchmarks/scale.py --choices``); below both, nothing changes.
 - Pending trials (Pending or Running without a result, including those planned a moment
   ago) enter the model as observations of what the model predicts for them (kriging
   believer): the posterior variance collapses there, so the next suggestion of the same
