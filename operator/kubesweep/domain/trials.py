@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar, cast
 
 from kubesweep.domain.space import Parameters
+
+_T = TypeVar("_T")
 
 
 class Goal(StrEnum):
@@ -98,14 +101,19 @@ class TrialRecord:
         history = tuple(MetricPoint(step, v) for step, v in enumerate(values, start=1))
         return cls(index, parameters, phase, history, started_at, finished_at)
 
+    def _remembered(self, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+        """``compute()``, worked out once per ``key`` for this record."""
+        if key in self._memo:
+            return cast(_T, self._memo[key])
+        value = compute()
+        self._memo[key] = value
+        return value
+
     @property
     def latest_step(self) -> int:
-        key = ("latest",)
-        if key in self._memo:
-            return self._memo[key]  # type: ignore[return-value]
-        latest = max((point.step for point in self.history), default=0)
-        self._memo[key] = latest
-        return latest
+        return self._remembered(
+            ("latest",), lambda: max((point.step for point in self.history), default=0)
+        )
 
     def points_until(self, step: int) -> list[MetricPoint]:
         """Finite reports at steps up to and including ``step``."""
@@ -113,14 +121,13 @@ class TrialRecord:
 
     def best_until(self, step: int, objective: Objective) -> MetricPoint | None:
         """The best report at or before ``step``; the earliest one on ties."""
-        key = ("best", step, objective)
-        if key in self._memo:
-            return self._memo[key]  # type: ignore[return-value]
+        return self._remembered(("best", step, objective), lambda: self._best(step, objective))
+
+    def _best(self, step: int, objective: Objective) -> MetricPoint | None:
         best: MetricPoint | None = None
         for point in sorted(self.points_until(step), key=lambda p: p.step):
             if best is None or objective.better(point.value, best.value):
                 best = point
-        self._memo[key] = best
         return best
 
     def best(self, objective: Objective) -> MetricPoint | None:
@@ -129,16 +136,13 @@ class TrialRecord:
 
     def running_average_until(self, step: int) -> float | None:
         """The mean of the reports at or before ``step`` (median stopping uses these)."""
-        key = ("mean", step)
-        if key in self._memo:
-            return self._memo[key]  # type: ignore[return-value]
+        return self._remembered(("mean", step), lambda: self._mean(step))
+
+    def _mean(self, step: int) -> float | None:
         points = self.points_until(step)
-        average = None
-        if points:
-            total = sum(p.value for p in points)
-            if math.isfinite(total):
-                average = total / len(points)
-            else:  # the sum overflowed: the exact mean instead
-                average = float(statistics.mean(p.value for p in points))
-        self._memo[key] = average
-        return average
+        if not points:
+            return None
+        total = sum(p.value for p in points)
+        if not math.isfinite(total):  # the sum overflowed: the exact mean instead
+            return float(statistics.mean(p.value for p in points))
+        return total / len(points)
