@@ -304,6 +304,41 @@ def test_a_suggestion_converts_only_the_trials_its_model_uses(
     assert len(converted) == 12 + 4  # the results and the latest PENDING_LIMIT pending
 
 
+def test_the_pending_trials_the_model_believes_are_the_latest_by_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past PENDING_LIMIT pending trials the model believes the latest by index, whatever
+    the order of the history: the operator's comes in the API server's order, by name, in
+    which trial 9 comes after trials 10 and 11."""
+    from kubesweep.domain.samplers import _bayesian
+
+    sizes: list[int] = []
+    believed: list[list[float]] = []
+
+    class Spy(GaussianProcess):
+        def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> None:
+            sizes.append(len(x))
+            believed.append(sorted(x[12:, 0].tolist()))  # the rows past the 12 results
+            super().__init__(x, y, theta)
+
+    monkeypatch.setattr(_bayesian, "GaussianProcess", Spy)
+    monkeypatch.setattr(_bayesian, "PENDING_LIMIT", 2)
+    rng = np.random.default_rng(5)
+    history = []
+    for index in range(15):
+        point = {"x": float(rng.random()), "y": float(rng.random())}
+        if index in (9, 10, 11):
+            point = {"x": index / 20, "y": 0.5}
+            history.append(TrialRecord.of(index, point, TrialPhase.RUNNING, []))
+        else:
+            history.append(TrialRecord.of(index, point, TrialPhase.SUCCEEDED, peak(point)))
+    by_name = sorted(history, key=lambda record: f"sweep-{record.index}")
+    sampler = BayesianSampler(SPACE, seed=1, objective=OBJECTIVE)
+    assert sampler.suggest(15, by_name) == sampler.suggest(15, history)
+    assert sizes == [12, 14, 12, 14]  # the results, then with 2 of 3 pending believed
+    assert believed[1] == believed[3] == [0.5, 0.55]  # trials 10 and 11
+
+
 MIXED = SearchSpace.of({"x": Uniform(0, 1), "c": Choice(("a", "b")), "k": RandInt(3)})
 
 

@@ -365,3 +365,19 @@ def test_any_state_gets_a_plan_that_keeps_the_limits(
     assert len(created) <= max(slots - len(active - stopped), 0)
     if plan.completion is not None:
         assert created == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(_any_sweep(), st.randoms(use_true_random=False))
+def test_the_plan_does_not_depend_on_the_order_of_the_trials(
+    sweep: tuple[SweepSpec, list[TrialRecord], float], order: Any
+) -> None:
+    """The API server lists a sweep's SweepTrials by name (trial 10 before trial 2), the
+    command line's simulation by index: both must get the same plan, to the last bit of
+    every suggested value."""
+    spec, records, now = sweep
+    shuffled = list(records)
+    order.shuffle(shuffled)
+    assert plan_next_step(spec, shuffled, now=now, started_at=0.0) == plan_next_step(
+        spec, records, now=now, started_at=0.0
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -102,6 +103,21 @@ class TestEverySampler:
         forwards = [sampler.suggest(i, []) for i in range(6)]
         backwards = [sampler.suggest(i, []) for i in reversed(range(6))]
         assert forwards == list(reversed(backwards))
+
+    def test_answer_does_not_depend_on_the_order_of_the_history(
+        self, factory: SamplerFactory
+    ) -> None:
+        """The operator's history comes in the API server's order, by name (trial 10 before
+        trial 2); the command line's by index. Both get the same answer to the last bit."""
+        sampler, _ = factory(7)
+        count = 12 if sampler.size is None else sampler.size
+        history = history_of(sampler, count)
+        history[3] = replace(history[3], phase=TrialPhase.FAILED, history=())
+        for index in range(count - 3, count):  # running, no result yet: pending for a model
+            history[index] = replace(history[index], phase=TrialPhase.RUNNING, history=())
+        by_name = sorted(history, key=lambda record: f"sweep-{record.index}")
+        for index in (0, count, count + 1):
+            assert sampler.suggest(index, by_name) == sampler.suggest(index, history)
 
     def test_a_restarted_sampler_answers_as_before(self, factory: SamplerFactory) -> None:
         sampler, _ = factory(9)

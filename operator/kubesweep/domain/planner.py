@@ -5,7 +5,9 @@ immutable record and a clock reading, and returns a ``Plan``: trials to create (
 index and parameters), trials to stop and why, whether the sweep is complete and why, the
 best trial and counts by phase. It is a purely computational function with no side effects:
 the operator and ``kubesweep simulate`` both carry out its plans, and asking twice gives the
-same answer, so a restart loses nothing.
+same answer, so a restart loses nothing. The trials may come in any order (the operator's
+come as the API server lists them, by name: trial 10 before trial 2); they are planned in
+order of index, so the plan is the same to the last bit.
 
 Rules, in order:
 
@@ -287,6 +289,7 @@ def plan_next_step(
     spec: SweepSpec, trials: Sequence[TrialRecord], now: float, started_at: float
 ) -> Plan:
     """What to do next for a sweep that started at ``started_at``, seen at ``now``."""
+    trials = sorted(trials, key=lambda trial: trial.index)
     counts = TrialCounts.of(trials)
     best = find_best_trial(trials, spec.objective)
     limits = spec.limits

@@ -31,7 +31,7 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   ago) enter the model as observations of what the model predicts for them (kriging
   believer): the posterior variance collapses there, so the next suggestion of the same
   planning step goes elsewhere, while still near good regions. At most the latest
-  ``PENDING_LIMIT`` of them enter.
+  ``PENDING_LIMIT`` of them (by index) enter.
 - Acquisition: expected improvement, maximised over scrambled Sobol candidates and
   candidates around the best observations, then refined by L-BFGS-B with its analytic
   gradient from the ten best candidates at once.
@@ -646,7 +646,9 @@ class BayesianSampler:
             finished.append((record.index, unit, record.phase.failed))
         if len(observed) < self.initial_trials:
             return self._initial_design.suggest(index, history)
-        # only the latest PENDING_LIMIT enter the model
+        # only the latest PENDING_LIMIT (by index: the operator's history comes by name, in
+        # which trial 9 follows trial 10) enter the model
+        active.sort(key=lambda record: record.index)
         pending = [u for r in active[-PENDING_LIMIT:] if (u := self._unit(r)) is not None]
         observed.sort(key=lambda item: item[0])
         feasibility = None
