@@ -39,7 +39,6 @@ import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -239,15 +238,8 @@ def main() -> int:
         for seed in range(seeds)
     ]
     started = time.monotonic()
-    results = {}
-    with ProcessPoolExecutor(args.jobs) as pool:  # Optuna's GP, the slowest, first
-        for done, (job, result) in enumerate(
-            pool.map(_job, sorted(jobs, key=lambda j: j[2] != "GP")), start=1
-        ):
-            results[job] = result
-            if done % 50 == 0 or done == len(jobs):
-                print(f"{done}/{len(jobs)} runs, {time.monotonic() - started:.0f} s",
-                      file=sys.stderr, flush=True)  # fmt: skip
+    slowest_first = sorted(jobs, key=lambda j: j[2] != "GP")  # Optuna's GP
+    results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
     lines = [*report(results, jobs, seeds, trials), "", describe()]
     text = "\n".join(lines) + "\n"
     print(text, end="")

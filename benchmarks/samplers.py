@@ -51,9 +51,9 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections import defaultdict  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Iterator, Sequence  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, TypeVar  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -527,19 +527,35 @@ def _save_raw(
         json.dump({**saved, "runs": runs}, handle, indent=0)
 
 
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+
+def pooled(
+    function: Callable[[Job], tuple[Job, Result]],
+    jobs: Sequence[Job],
+    processes: int,
+    started: float,
+) -> Iterator[tuple[Job, Result]]:
+    """``function`` of every job, on ``processes`` processes, in the jobs' order (put the
+    slow ones first, so the pool ends evenly), with a count on stderr every 50 runs."""
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        for done, item in enumerate(pool.map(function, jobs), start=1):
+            yield item
+            if done % 50 == 0 or done == len(jobs):
+                print(f"{done}/{len(jobs)} runs, {time.monotonic() - started:.0f} s",
+                      file=sys.stderr, flush=True)  # fmt: skip
+
+
 def _run(
     jobs: list[tuple[str, str, int, int, int]], processes: int, started: float
 ) -> dict[tuple[str, str, int], list[float]]:
     """Every job's best value, by (problem, sampler, concurrency), seeds in the jobs' order."""
     fresh: dict[tuple[str, str, int], list[float]] = defaultdict(list)
-    # the slow samplers first, so the pool ends evenly (a stable sort keeps the seeds' order)
+    # the slow samplers first (a stable sort keeps the seeds' order)
     jobs = sorted(jobs, key=lambda j: (j[1] not in ("GP", "bayesian"), j[0]))
-    with ProcessPoolExecutor(max_workers=processes) as pool:
-        for done, ((name, kind, _, c, _), value) in enumerate(pool.map(_job, jobs), start=1):
-            fresh[(name, kind, c)].append(value)
-            if done % 50 == 0 or done == len(jobs):
-                print(f"{done}/{len(jobs)} runs, {time.monotonic() - started:.0f} s",
-                      file=sys.stderr, flush=True)  # fmt: skip
+    for (name, kind, _, c, _), value in pooled(_job, jobs, processes, started):
+        fresh[(name, kind, c)].append(value)
     return fresh
 
 
