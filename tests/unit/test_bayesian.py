@@ -17,7 +17,13 @@ from sklearn.gaussian_process.kernels import Matern
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
-from kubesweep.domain.samplers import BayesianSampler, SamplingConfig, SamplingRule, SamplingType
+from kubesweep.domain.samplers import (
+    BayesianSampler,
+    SamplingConfig,
+    SamplingRule,
+    SamplingType,
+    SobolSampler,
+)
 from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
     Acquisition,
@@ -337,6 +343,29 @@ def test_the_pending_trials_the_model_believes_are_the_latest_by_index(
     assert sampler.suggest(15, by_name) == sampler.suggest(15, history)
     assert sizes == [12, 14, 12, 14]  # the results, then with 2 of 3 pending believed
     assert believed[1] == believed[3] == [0.5, 0.55]  # trials 10 and 11
+
+
+def test_while_every_result_is_the_same_the_sobol_design_goes_on() -> None:
+    """A metric flat at chance level gives the model no slope, and it sent trials to the
+    corners (benchmarks/plateau.py): the Sobol design goes on until a result differs, or a
+    trial fails (then the model of where trials fail has something to say)."""
+    sampler = BayesianSampler(SPACE, seed=3, objective=OBJECTIVE)
+    design = SobolSampler(SPACE, seed=3)
+    history = [
+        TrialRecord.of(i, sampler.suggest(i, []) or {}, TrialPhase.SUCCEEDED, [0.1])
+        for i in range(sampler.initial_trials)
+    ]
+    assert history[0].parameters == design.suggest(0, [])
+    flat = sampler.suggest(len(history), history)
+    assert flat == design.suggest(len(history), [])
+    assert flat is not None
+    assert 0.0 < flat["x"] < 1.0  # not a corner
+    assert 0.0 < flat["y"] < 1.0
+    last = history[-1]
+    moved = [*history[:-1], TrialRecord.of(last.index, last.parameters, last.phase, [0.2])]
+    assert sampler.suggest(len(history), moved) != design.suggest(len(history), [])
+    failed = [*history, TrialRecord.of(len(history), {"x": 0.5, "y": 0.5}, TrialPhase.FAILED)]
+    assert sampler.suggest(len(failed), failed) != design.suggest(len(failed), [])
 
 
 MIXED = SearchSpace.of({"x": Uniform(0, 1), "c": Choice(("a", "b")), "k": RandInt(3)})
