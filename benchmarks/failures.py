@@ -34,7 +34,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 # isort: split
 
-import argparse
 import dataclasses
 import hashlib
 import time
@@ -219,12 +218,7 @@ def report(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seeds", type=int)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--output", help="also write the markdown report here")
-    args = parser.parse_args()
+    args = samplers.side_by_side_arguments(__doc__)
     problems = QUICK_PROBLEMS if args.quick else tuple(CRASH)
     seeds = args.seeds or (3 if args.quick else 10)
     trials = 50 if args.quick else 100
@@ -241,11 +235,7 @@ def main() -> int:
     slowest_first = sorted(jobs, key=lambda j: j[2] != "GP")  # Optuna's GP
     results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
     lines = [*report(results, jobs, seeds, trials), "", describe()]
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(text)
+    samplers.publish(lines, args.output)
     return 0
 
 

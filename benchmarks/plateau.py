@@ -31,7 +31,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 # isort: split
 
-import argparse
 import dataclasses
 import time
 from collections.abc import Callable
@@ -142,12 +141,7 @@ def report(results: dict[Job, tuple[int, float]], jobs: list[Job], seeds: int) -
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seeds", type=int)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--output", help="also write the markdown report here")
-    args = parser.parse_args()
+    args = samplers.side_by_side_arguments(__doc__)
     seeds = args.seeds or (5 if args.quick else 20)
     names = ("bump-3d",) if args.quick else tuple(PROBLEMS)
     jobs: list[Job] = [
@@ -162,11 +156,7 @@ def main() -> int:
     results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
     elapsed = time.monotonic() - started
     lines = [*report(results, jobs, seeds), "", f"Ran in {elapsed:.0f} s.", "", describe()]
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(text)
+    samplers.publish(lines, args.output)
     return 0
 
 

@@ -547,6 +547,26 @@ def pooled(
                       file=sys.stderr, flush=True)  # fmt: skip
 
 
+def side_by_side_arguments(description: str) -> argparse.Namespace:
+    """The options of the smaller side-by-side scripts (failures.py, plateau.py,
+    repeats.py): --quick, --seeds, --jobs and --output."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seeds", type=int)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--output", help="also write the markdown report here")
+    return parser.parse_args()
+
+
+def publish(lines: list[str], output: str | None) -> None:
+    """Print a report, and write it to ``output`` too when given."""
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
 def _run(
     jobs: list[tuple[str, str, int, int, int]], processes: int, started: float
 ) -> dict[tuple[str, str, int], list[float]]:
