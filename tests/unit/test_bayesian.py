@@ -383,9 +383,9 @@ def test_a_configuration_some_trial_has_is_not_suggested_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A trial of a configuration already tried teaches the model next to nothing and costs
-    a whole trial (NAS-Bench-201 had 4-16 such in 100 trials, SVC on breast cancer up to 39
-    at concurrency 16, its optimum on the boundary): the sampler takes the best point of a
-    configuration no trial has, pending ones included."""
+    a whole trial (NAS-Bench-201 had up to 16 such in 100 trials, SVC on breast cancer up to
+    39 at concurrency 16, its optimum on the boundary: benchmarks/repeats.py): the sampler
+    takes the best point of a configuration no trial has, pending ones included."""
     sampler = BayesianSampler(SMALL, seed=0, objective=OBJECTIVE)
     everything = [(c, k) for c in "abz" for k in range(3)]
     history = small_history([x for x in everything if x != ("z", 2)])

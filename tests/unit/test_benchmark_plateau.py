@@ -28,7 +28,7 @@ def test_the_bump_is_flat_but_around_a_centre_drawn_per_seed(
     centres = []
     for seed in range(3):
         problem = plateau.bump(name, seed)
-        # the centre is where the error is 0: search it on a coarse grid, then check
+        # the bump among random points: its middle is the centre
         rng = np.random.default_rng(seed)
         points = rng.random((20000, dimensions))
         values = [problem.evaluate({f"x{i}": v for i, v in enumerate(p)}) for p in points]
