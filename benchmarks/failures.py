@@ -45,11 +45,10 @@ import stats
 from environment import describe
 from problems import Problem, synthetic
 
-from kubesweep.domain.planner import Limits, SweepSpec
+from kubesweep.domain.planner import SweepSpec
 from kubesweep.domain.samplers import Sampler
-from kubesweep.domain.simulation import simulate
 from kubesweep.domain.space import ParameterValue
-from kubesweep.domain.trials import Goal, Objective, TrialRecord
+from kubesweep.domain.trials import TrialRecord
 
 SAMPLERS = ("random", "bayesian", "bayesian blind", "TPE", "GP")
 CASES = ("crash", "flaky")
@@ -118,15 +117,10 @@ def run_ours(
     kind: str, problem: Problem, case: str, trials: int, concurrency: int, seed: int
 ) -> tuple[float, int]:
     blind = kind == "bayesian blind"
-    spec = (BlindSpec if blind else SweepSpec)(
-        Objective("f", Goal.MINIMIZE),
-        problem.space(),
-        samplers.sampling_config("bayesian" if blind else kind, seed),
-        None,
-        Limits(trials, concurrency),
-    )
-    evaluate = failing(problem, case, seed)
-    result = simulate(spec, lambda parameters: [evaluate(parameters)])
+    result = samplers.simulated(
+        "bayesian" if blind else kind, problem, trials, concurrency, seed,
+        failing(problem, case, seed), BlindSpec if blind else SweepSpec,
+    )  # fmt: skip
     failed = sum(1 for t in result.trials if t.record.phase.failed)
     best = result.final_plan.best_trial
     return (np.inf if best is None else best.metric - problem.optimum), failed

@@ -40,10 +40,8 @@ import numpy as np
 from environment import describe
 from problems import Param, Problem
 
-from kubesweep.domain.planner import Limits, SweepSpec
+from kubesweep.domain.planner import SweepSpec
 from kubesweep.domain.samplers import BayesianSampler, Sampler
-from kubesweep.domain.simulation import simulate
-from kubesweep.domain.trials import Goal, Objective
 
 SAMPLERS = ("sobol", "bayesian", "bayesian on flat results", "TPE", "GP")
 # dimensions, width: the bump (error below 0.95, within 2.45 widths of the centre) is 5 %
@@ -88,14 +86,10 @@ def first_and_regret(values: list[float]) -> tuple[int, float]:
 
 def run_ours(kind: str, problem: Problem, concurrency: int, seed: int) -> list[float]:
     baseline = kind == "bayesian on flat results"
-    spec = (ModelOnFlatSpec if baseline else SweepSpec)(
-        Objective("f", Goal.MINIMIZE),
-        problem.space(),
-        samplers.sampling_config("bayesian" if baseline else kind, seed),
-        None,
-        Limits(TRIALS, concurrency),
-    )
-    result = simulate(spec, lambda parameters: [problem.evaluate(parameters)])
+    result = samplers.simulated(
+        "bayesian" if baseline else kind, problem, TRIALS, concurrency, seed,
+        spec_type=ModelOnFlatSpec if baseline else SweepSpec,
+    )  # fmt: skip
     return [t.record.history[-1].value for t in sorted(result.trials, key=lambda t: t.record.index)]
 
 
@@ -121,8 +115,7 @@ def report(results: dict[Job, tuple[int, float]], jobs: list[Job], seeds: int) -
         "of the first result below 1 (0-based; the budget when none), the seeds that found "
         "the bump, and the median regret at the end (smaller is better).",
         "",
-        "| problem | c | " + " | ".join(SAMPLERS) + " |",
-        "|---|---|" + "---|" * len(SAMPLERS),
+        *samplers.table_head(SAMPLERS),
     ]
     for name, concurrency in dict.fromkeys((j[0], j[2]) for j in jobs):
         cells = []

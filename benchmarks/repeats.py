@@ -39,10 +39,8 @@ import numpy as np
 from environment import describe
 from problems import all_problems
 
-from kubesweep.domain.planner import Limits, SweepSpec
+from kubesweep.domain.planner import SweepSpec
 from kubesweep.domain.samplers import BayesianSampler, Sampler
-from kubesweep.domain.simulation import simulate
-from kubesweep.domain.trials import Goal, Objective
 
 SAMPLERS = ("bayesian", "bayesian repeating", "TPE", "GP")
 PROBLEMS = ("nasbench201-cifar10", "svc-breast-cancer", "hpobench-australian")
@@ -74,15 +72,10 @@ def run(kind: str, name: str, trials: int, concurrency: int, seed: int) -> tuple
     if kind in ("TPE", "GP"):
         study = samplers.optuna_study(kind, problem, trials, concurrency, seed)
         return repeats([t.params for t in study.trials]), float(study.best_value)
-    baseline = kind == "bayesian repeating"
-    spec = (RepeatingSpec if baseline else SweepSpec)(
-        Objective("f", Goal.MINIMIZE),
-        problem.space(),
-        samplers.sampling_config("bayesian", seed),
-        None,
-        Limits(trials, concurrency),
-    )
-    result = simulate(spec, lambda parameters: [problem.evaluate(parameters)])
+    result = samplers.simulated(
+        "bayesian", problem, trials, concurrency, seed,
+        spec_type=RepeatingSpec if kind == "bayesian repeating" else SweepSpec,
+    )  # fmt: skip
     best = result.final_plan.best_trial
     assert best is not None
     return repeats([dict(t.record.parameters) for t in result.trials]), best.metric
@@ -104,8 +97,7 @@ def report(
         "seeds: the median number (the most in one seed), then the median best value "
         "(minimised).",
         "",
-        "| problem | c | " + " | ".join(SAMPLERS) + " |",
-        "|---|---|" + "---|" * len(SAMPLERS),
+        *samplers.table_head(SAMPLERS),
     ]
     for name, concurrency in dict.fromkeys((j[0], j[3]) for j in jobs):
         cells = []

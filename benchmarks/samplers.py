@@ -70,7 +70,7 @@ from kubesweep.domain.samplers import (  # noqa: E402
     SamplingRule,
     SamplingType,
 )
-from kubesweep.domain.simulation import simulate  # noqa: E402
+from kubesweep.domain.simulation import SimulationResult, simulate  # noqa: E402
 from kubesweep.domain.space import SearchSpace, Uniform  # noqa: E402
 from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord  # noqa: E402
 
@@ -91,15 +91,30 @@ def sampling_config(kind: str, seed: int) -> SamplingConfig:
     }[kind]
 
 
-def run_ours(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
-    spec = SweepSpec(
+def simulated(
+    kind: str,
+    problem: Problem,
+    trials: int,
+    concurrency: int,
+    seed: int,
+    evaluate: Callable[[dict[str, Any]], float] | None = None,
+    spec_type: type[SweepSpec] = SweepSpec,
+) -> SimulationResult:
+    """A sweep of our sampler ``kind`` (one of OURS) minimising the problem (or ``evaluate``),
+    run to its end by the simulator; ``spec_type`` gives a benchmark its baseline sampler."""
+    spec = spec_type(
         Objective("f", Goal.MINIMIZE),
         problem.space(),
         sampling_config(kind, seed),
         None,
         Limits(trials, concurrency),
     )
-    best = simulate(spec, lambda parameters: [problem.evaluate(parameters)]).final_plan.best_trial
+    function = evaluate or problem.evaluate
+    return simulate(spec, lambda parameters: [function(parameters)])
+
+
+def run_ours(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
+    best = simulated(kind, problem, trials, concurrency, seed).final_plan.best_trial
     assert best is not None
     return best.metric
 
@@ -556,6 +571,12 @@ def side_by_side_arguments(description: str) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", help="also write the markdown report here")
     return parser.parse_args()
+
+
+def table_head(columns: Sequence[str]) -> list[str]:
+    """The first two lines of a markdown table of problems and concurrency levels by
+    ``columns`` (samplers)."""
+    return ["| problem | c | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
 
 
 def publish(lines: list[str], output: str | None) -> None:

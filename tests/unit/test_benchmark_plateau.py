@@ -10,6 +10,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from kubesweep.domain.planner import Limits, SweepSpec
 from kubesweep.domain.samplers import SobolSampler
 from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
 from tests.unit.conftest import load_benchmark
@@ -47,8 +48,8 @@ def test_the_baseline_fits_its_model_on_flat_results(plateau: ModuleType) -> Non
     problem = plateau.bump("bump-3d", 0)
     space = problem.space()
     objective = Objective("f", Goal.MINIMIZE)
-    ours = plateau.SweepSpec(objective, space, plateau.samplers.sampling_config("bayesian", 4),
-                             None, plateau.Limits(10, 1)).sampler()  # fmt: skip
+    ours = SweepSpec(objective, space, plateau.samplers.sampling_config("bayesian", 4), None,
+                     Limits(10, 1)).sampler()  # fmt: skip
     baseline = plateau.ModelOnFlat(space, seed=4, objective=objective)
     history = [
         TrialRecord.of(i, ours.suggest(i, []) or {}, TrialPhase.SUCCEEDED, [plateau.FLAT])
