@@ -147,6 +147,16 @@ def synthetic() -> list[Problem]:
     ]
 
 
+def on_grid(name: str, function: Callable[[np.ndarray], float], levels: list[int]) -> Problem:
+    """``function`` on [0, 1]^d where coordinate i takes one of ``levels[i]`` evenly spaced
+    values (a choice of numbers): a space of few configurations."""
+    params = tuple(
+        Param(f"x{i}", "category", choices=tuple(float(v) for v in np.linspace(0, 1, count)))
+        for i, count in enumerate(levels)
+    )
+    return Problem(name, "grid", params, _vector(function), None)
+
+
 @functools.cache
 def _table(kind: str, dataset: str) -> tuple[Any, dict[str, float], float]:
     """A tabular benchmark, its mean (minimised) value per configuration key, and the best."""

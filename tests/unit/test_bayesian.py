@@ -34,6 +34,7 @@ from kubesweep.domain.samplers._bayesian import (
     _matern52,
     _standardise,
     _warp,
+    configurations,
     expected_improvement,
     fit_kernel,
     fit_size,
@@ -46,6 +47,7 @@ from kubesweep.domain.space import (
     Choice,
     LogUniform,
     Normal,
+    QLogUniform,
     QUniform,
     RandInt,
     SearchSpace,
@@ -403,6 +405,72 @@ def test_a_configuration_some_trial_has_is_not_suggested_again(
     result = simulate(spec, lambda p: [-abs(p["k"] - 1) - (p["c"] != "b")])
     configurations = [tuple(t.record.parameters.values()) for t in result.trials]
     assert sorted(configurations) == sorted(everything)  # 9 trials, 9 configurations
+
+
+def test_the_design_of_a_small_space_repeats_no_configuration() -> None:
+    """The Sobol sequence repeats configurations in a space of few: its first 9 points gave
+    SMALL's 9 configurations 6 to 8 times. The design skips those some trial has, in one
+    planning step (the trials planned before are pending) as after a restart."""
+    sobol = SobolSampler(SMALL, seed=0)
+    plain = [tuple((sobol.suggest(i, []) or {}).values()) for i in range(9)]
+    assert len(set(plain)) == 7  # what the sequence alone gives: the test can fail
+    spec = SweepSpec(OBJECTIVE, SMALL, SamplingConfig(SamplingType.BAYESIAN, seed=0), None,
+                     Limits(9, 9))  # fmt: skip
+    created = plan_next_step(spec, [], now=0.0, started_at=0.0).create
+    assert len(created) == 9
+    assert created[0].parameters == sobol.suggest(0, [])
+    assert len({tuple(c.parameters.values()) for c in created}) == 9
+    sampler = BayesianSampler(SMALL, seed=0, objective=OBJECTIVE)
+    pending = [TrialRecord.of(c.index, c.parameters, TrialPhase.PENDING) for c in created]
+    for trial in created:  # each trial's own configuration, seeing all the others
+        assert sampler.suggest(trial.index, pending) == trial.parameters
+    # a trial made by hand on the design's first point: the design moves past it
+    by_hand = [TrialRecord.of(50, dict(created[0].parameters), TrialPhase.RUNNING)]
+    assert sampler.suggest(0, by_hand) == created[1].parameters
+    # every configuration taken: the sequence's own point, rather than no trial
+    assert sampler.suggest(9, pending) == sobol.suggest(9, [])
+    # the design that goes on while every result is the same skips taken ones too
+    flat = [TrialRecord.of(c.index, c.parameters, TrialPhase.SUCCEEDED, [0.5]) for c in created]
+    assert sampler.suggest(9, flat[:8]) == created[8].parameters
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=1, max_size=4).filter(
+        lambda sizes: math.prod(sizes) <= 64
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_one_planning_step_covers_a_small_space_without_repeats(
+    sizes: list[int], seed: int
+) -> None:
+    """As many trials planned at once as the space has configurations: each has its own."""
+    space = SearchSpace.of(
+        {f"p{i}": RandInt(n) if i % 2 else Choice(tuple(range(n))) for i, n in enumerate(sizes)}
+    )
+    count = math.prod(sizes)
+    spec = SweepSpec(OBJECTIVE, space, SamplingConfig(SamplingType.BAYESIAN, seed=seed), None,
+                     Limits(count, count))  # fmt: skip
+    created = plan_next_step(spec, [], now=0.0, started_at=0.0).create
+    assert len({tuple(c.parameters.values()) for c in created}) == count
+
+
+def test_a_space_counts_its_configurations_if_it_has_finitely_many() -> None:
+    assert configurations(SMALL) == 9
+    grid = np.linspace(0.0, 1.0, 20001)
+    for distribution, count in [
+        (QUniform(0, 1, 0.25), 5),
+        (QUniform(10, 20, 5), 3),
+        (QLogUniform(0, math.log(100), 10), 11),  # 0, 10, ..., 100
+        (RandInt(7), 7),
+    ]:
+        assert configurations(SearchSpace.of({"p": distribution})) == count
+        assert len({distribution.from_unit(u) for u in grid}) == count
+    both = {"q": QUniform(10, 20, 5), "b": Choice((True, 1))}
+    assert configurations(SearchSpace.of(both)) == 6
+    assert configurations(MIXED) is None  # a continuous parameter: none repeats
+    assert configurations(SearchSpace.of({"q": QUniform(0, 1e300, 1e-300)})) is None
+    assert configurations(SearchSpace.of({"q": QLogUniform(0, 1000, 1)})) is None
 
 
 def test_a_configuration_is_the_same_whatever_the_types_of_its_numbers() -> None:
