@@ -37,7 +37,7 @@ bench-quick: bench-install ## samplers, latency, early termination, failed trial
 	$(BIN)/python benchmarks/plateau.py --quick --output benchmarks/results/plateau-quick.md
 	$(BIN)/python benchmarks/repeats.py --quick --output benchmarks/results/repeats-quick.md
 
-bench: bench-install ## the full suite against Optuna (about 40 min on 2 cores)
+bench: bench-install ## the full suite against Optuna (about 45 min on 2 cores)
 	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md \
 		--plot benchmarks/results/samplers.png --raw benchmarks/results/samplers.json
 	$(BIN)/python benchmarks/pruners.py --output benchmarks/results/pruners.md

@@ -85,13 +85,18 @@ def failing(problem: Problem, case: str, seed: int) -> Callable[[dict[str, Any]]
             unit = (float(parameters[param.name]) - param.low) / (param.high - param.low)
             if unit > optimum + 0.1:
                 raise TrialFailedError("diverged")
-        else:
-            digest = hashlib.sha256(f"{seed}/{number}".encode()).digest()
-            if int.from_bytes(digest[:8], "big") / 2**64 < FLAKY:
-                raise TrialFailedError("node lost")
+        elif lost(seed, number):
+            raise TrialFailedError("node lost")
         return problem.evaluate(parameters)
 
     return evaluate
+
+
+def lost(seed: int, number: int) -> bool:
+    """Whether the flaky case fails trial ``number`` (0-based) of a sweep of ``seed``: with
+    probability FLAKY, the same for every sampler."""
+    digest = hashlib.sha256(f"{seed}/{number}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < FLAKY
 
 
 class Blind:

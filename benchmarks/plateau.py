@@ -12,12 +12,19 @@ sampler with its model fitted on results that are all the same, which is how it 
 before it went on with its Sobol design until some result differs; Optuna TPE (5.0's
 defaults) and GP. Concurrency c means batches of c trials, as in ``benchmarks/samplers.py``.
 
+The same bumps with trials that fail, as in ``benchmarks/failures.py``: ``crash``, where
+x0 lies more than 3 widths above the centre's (training diverges; the bump stays whole),
+and ``flaky``, 10 % of the trial numbers whatever their parameters (a node lost). There
+the baseline is ours bayesian *model once a trial failed*: the same sampler going over to
+its model, flat results or not, at the first failure, which is how it worked before its
+design went on where trials are likely to finish.
+
 The report gives, per problem and concurrency, each sampler's median trial (0-based) of its
 first result below 1 (the budget when none), how many seeds found the bump at all, and the
-median regret at the end.
+median regret at the end; with failures, also the median number of failed trials.
 
-    python benchmarks/plateau.py --quick  # the 3-D bump, c = 1, 5 seeds
-    python benchmarks/plateau.py          # 3-D and 6-D bumps, c = 1 and 4, 20 seeds
+    python benchmarks/plateau.py --quick  # the 3-D bump, c = 1, 5 seeds, each case
+    python benchmarks/plateau.py          # 3-D and 6-D bumps, c = 1 and 4, 20 seeds, each case
 """
 
 from __future__ import annotations
@@ -33,17 +40,22 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import failures
 import numpy as np
 from environment import describe
 from problems import Param, Problem
 
 from kubesweep.domain.planner import SweepSpec
 from kubesweep.domain.samplers import BayesianSampler, Sampler
+from kubesweep.domain.space import ParameterValue
+from kubesweep.domain.trials import TrialRecord
 
 SAMPLERS = ("sobol", "bayesian", "bayesian on flat results", "TPE", "GP")
+FAILING_SAMPLERS = ("sobol", "bayesian", "bayesian model once a trial failed", "TPE", "GP")
+CASES = ("", "crash", "flaky")  # "": no trial fails
 # dimensions, width: the bump (error below 0.95, within 2.45 widths of the centre) is 5 %
 # of the cube's volume, less where it meets the boundary
 PROBLEMS = {"bump-3d": (3, 0.093), "bump-6d": (6, 0.189)}
@@ -64,11 +76,31 @@ def bump(name: str, seed: int) -> Problem:
     return Problem(name, "plateau", params, evaluate, 0.0)
 
 
+def failing(name: str, case: str, seed: int) -> Callable[[dict[str, Any]], float]:
+    """The bump's function, raising TrialFailedError where the case fails (calls are
+    counted: both sides evaluate their trials in trial order)."""
+    problem = bump(name, seed)
+    _, width = PROBLEMS[name]
+    threshold = np.random.default_rng([7, seed]).uniform(0.1, 0.9, 1)[0] + 3 * width
+    calls = [0]
+
+    def evaluate(parameters: dict[str, Any]) -> float:
+        number = calls[0]
+        calls[0] += 1
+        if case == "crash" and float(parameters["x0"]) > threshold:
+            raise failures.TrialFailedError("diverged")
+        if case == "flaky" and failures.lost(seed, number):
+            raise failures.TrialFailedError("node lost")
+        return problem.evaluate(parameters)
+
+    return evaluate
+
+
 class ModelOnFlat(BayesianSampler):
     """Our bayesian sampler fitting its model on results that are all the same (the
     baseline)."""
 
-    def _flat(self, observed: list[tuple[int, list[float], float]], failures: bool) -> bool:
+    def _flat(self, observed: list[tuple[int, list[float], float]]) -> bool:
         return False
 
 
@@ -78,59 +110,117 @@ class ModelOnFlatSpec(SweepSpec):
         return ModelOnFlat(self.space, seed=self.sampling.seed, objective=self.objective)
 
 
-def first_and_regret(values: list[float]) -> tuple[int, float]:
-    """The trial of the first result below FLAT (len(values) if none), and the best result."""
-    first = next((i for i, v in enumerate(values) if v < FLAT), len(values))
-    return first, min(values)
+class ModelOnceFailed(BayesianSampler):
+    """Our bayesian sampler going over to its model, flat results or not, once a trial has
+    failed (the baseline where trials fail)."""
+
+    def suggest(
+        self, index: int, history: Sequence[TrialRecord]
+    ) -> dict[str, ParameterValue] | None:
+        self._none_failed = not any(record.phase.failed for record in history)
+        return super().suggest(index, history)
+
+    def _flat(self, observed: list[tuple[int, list[float], float]]) -> bool:
+        return self._none_failed and super()._flat(observed)
 
 
-def run_ours(kind: str, problem: Problem, concurrency: int, seed: int) -> list[float]:
-    baseline = kind == "bayesian on flat results"
+@dataclasses.dataclass(frozen=True)
+class ModelOnceFailedSpec(SweepSpec):
+    def sampler(self) -> Sampler:
+        return ModelOnceFailed(self.space, seed=self.sampling.seed, objective=self.objective)
+
+
+BASELINES: dict[str, type[SweepSpec]] = {
+    "bayesian on flat results": ModelOnFlatSpec,
+    "bayesian model once a trial failed": ModelOnceFailedSpec,
+}
+
+
+Result = tuple[int, float, int]
+
+
+def first_regret_failed(values: list[float | None]) -> Result:
+    """The trial of the first result below FLAT (len(values) if none), the best result, and
+    how many trials failed (None: no result)."""
+    first = next((i for i, v in enumerate(values) if v is not None and v < FLAT), len(values))
+    results = [v for v in values if v is not None]
+    return first, min(results, default=FLAT), len(values) - len(results)
+
+
+def run_ours(
+    kind: str, problem: Problem, evaluate: Callable[[dict[str, Any]], float], concurrency: int,
+    seed: int,
+) -> list[float | None]:  # fmt: skip
     result = samplers.simulated(
-        "bayesian" if baseline else kind, problem, TRIALS, concurrency, seed,
-        spec_type=ModelOnFlatSpec if baseline else SweepSpec,
+        "sobol" if kind == "sobol" else "bayesian", problem, TRIALS, concurrency, seed,
+        evaluate, BASELINES.get(kind, SweepSpec),
     )  # fmt: skip
-    return [t.record.history[-1].value for t in sorted(result.trials, key=lambda t: t.record.index)]
+    trials = sorted(result.trials, key=lambda t: t.record.index)
+    return [t.record.history[-1].value if t.record.history else None for t in trials]
 
 
-def run_optuna(kind: str, problem: Problem, concurrency: int, seed: int) -> list[float]:
-    study = samplers.optuna_study(kind, problem, TRIALS, concurrency, seed)
-    return [float(t.value) for t in sorted(study.trials, key=lambda t: t.number)]
+def run_optuna(
+    kind: str, problem: Problem, evaluate: Callable[[dict[str, Any]], float], concurrency: int,
+    seed: int,
+) -> list[float | None]:  # fmt: skip
+    study = samplers.optuna_study(kind, problem, TRIALS, concurrency, seed, evaluate)
+    trials = sorted(study.trials, key=lambda t: t.number)
+    return [None if t.value is None else float(t.value) for t in trials]
 
 
-Job = tuple[str, str, int, int]
+Job = tuple[str, str, str, int, int]  # problem, case, sampler, concurrency, seed
 
 
-def _job(job: Job) -> tuple[Job, tuple[int, float]]:
-    name, kind, concurrency, seed = job
-    runner: Callable[[str, Problem, int, int], list[float]] = (
-        run_optuna if kind in ("TPE", "GP") else run_ours
-    )
-    return job, first_and_regret(runner(kind, bump(name, seed), concurrency, seed))
+def _job(job: Job) -> tuple[Job, Result]:
+    name, case, kind, concurrency, seed = job
+    runner = run_optuna if kind in ("TPE", "GP") else run_ours
+    evaluate = failing(name, case, seed)
+    return job, first_regret_failed(runner(kind, bump(name, seed), evaluate, concurrency, seed))
 
 
-def report(results: dict[Job, tuple[int, float]], jobs: list[Job], seeds: int) -> list[str]:
+def report(results: dict[Job, Result], jobs: list[Job], seeds: int) -> list[str]:
     lines = [
         f"A metric flat (1) outside a bump, {TRIALS} trials, {seeds} seeds: the median trial "
         "of the first result below 1 (0-based; the budget when none), the seeds that found "
         "the bump, and the median regret at the end (smaller is better).",
         "",
         *samplers.table_head(SAMPLERS),
-    ]
-    for name, concurrency in dict.fromkeys((j[0], j[2]) for j in jobs):
-        cells = []
-        for kind in SAMPLERS:
-            runs = [results[(name, kind, concurrency, s)] for s in range(seeds)]
-            firsts = [first for first, _ in runs]
-            found = sum(1 for first in firsts if first < TRIALS)
-            regret = float(np.median([r for _, r in runs]))
-            cells.append(f"{np.median(firsts):g} ({found}/{seeds}), {regret:.3g}")
-        lines.append(f"| {name} | {concurrency} | " + " | ".join(cells) + " |")
-    lines += [
+        *_rows(results, jobs, seeds, ""),
         "",
         "Each cell: median first trial below 1 (seeds that found the bump), median regret.",
     ]
+    if any(job[1] for job in jobs):
+        lines += [
+            "",
+            "The same where trials fail (crash: where x0 lies more than 3 widths above the "
+            "centre's; flaky: 10 % of the trial numbers); a failed trial has no result.",
+            "",
+            *samplers.table_head(FAILING_SAMPLERS),
+            *(row for case in CASES[1:] for row in _rows(results, jobs, seeds, case)),
+            "",
+            "Each cell: median first trial below 1 (seeds that found the bump), median "
+            "regret, median failed trials.",
+        ]
     return lines
+
+
+def _rows(results: dict[Job, Result], jobs: list[Job], seeds: int, case: str) -> list[str]:
+    rows = []
+    kinds = FAILING_SAMPLERS if case else SAMPLERS
+    for name, concurrency in dict.fromkeys((j[0], j[3]) for j in jobs if j[1] == case):
+        cells = []
+        for kind in kinds:
+            runs = [results[(name, case, kind, concurrency, s)] for s in range(seeds)]
+            firsts = [first for first, _, _ in runs]
+            found = sum(1 for first in firsts if first < TRIALS)
+            regret = float(np.median([r for _, r, _ in runs]))
+            cell = f"{np.median(firsts):g} ({found}/{seeds}), {regret:.3g}"
+            if case:
+                cell += f", {np.median([failed for *_, failed in runs]):g}"
+            cells.append(cell)
+        problem = f"{name} {case}" if case else name
+        rows.append(f"| {problem} | {concurrency} | " + " | ".join(cells) + " |")
+    return rows
 
 
 def main() -> int:
@@ -138,14 +228,15 @@ def main() -> int:
     seeds = args.seeds or (5 if args.quick else 20)
     names = ("bump-3d",) if args.quick else tuple(PROBLEMS)
     jobs: list[Job] = [
-        (name, kind, c, seed)
+        (name, case, kind, c, seed)
+        for case in CASES
         for name in names
         for c in ((1,) if args.quick else (1, 4))
-        for kind in SAMPLERS
+        for kind in (FAILING_SAMPLERS if case else SAMPLERS)
         for seed in range(seeds)
     ]
     started = time.monotonic()
-    slowest_first = sorted(jobs, key=lambda j: j[1] != "GP")  # Optuna's GP
+    slowest_first = sorted(jobs, key=lambda j: j[2] != "GP")  # Optuna's GP
     results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
     elapsed = time.monotonic() - started
     lines = [*report(results, jobs, seeds), "", f"Ran in {elapsed:.0f} s.", "", describe()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -44,35 +45,75 @@ def test_the_bump_is_flat_but_around_a_centre_drawn_per_seed(
     assert not np.allclose(centres[0], centres[1], atol=0.05)
 
 
-def test_the_baseline_fits_its_model_on_flat_results(plateau: ModuleType) -> None:
-    problem = plateau.bump("bump-3d", 0)
-    space = problem.space()
+def flat_start(plateau: ModuleType, baseline_type: type) -> tuple[Any, Any, list[TrialRecord]]:
+    """Ours and the baseline on the 3-D bump, and an initial design whose results are flat."""
+    space = plateau.bump("bump-3d", 0).space()
     objective = Objective("f", Goal.MINIMIZE)
     ours = SweepSpec(objective, space, plateau.samplers.sampling_config("bayesian", 4), None,
                      Limits(10, 1)).sampler()  # fmt: skip
-    baseline = plateau.ModelOnFlat(space, seed=4, objective=objective)
     history = [
         TrialRecord.of(i, ours.suggest(i, []) or {}, TrialPhase.SUCCEEDED, [plateau.FLAT])
         for i in range(ours.initial_trials)
     ]
+    return ours, baseline_type(space, seed=4, objective=objective), history
+
+
+def test_the_baseline_fits_its_model_on_flat_results(plateau: ModuleType) -> None:
+    ours, baseline, history = flat_start(plateau, plateau.ModelOnFlat)
     index = len(history)
-    design = SobolSampler(space, seed=4).suggest(index, [])
+    design = SobolSampler(plateau.bump("bump-3d", 0).space(), seed=4).suggest(index, [])
     assert ours.suggest(index, history) == design
     assert baseline.suggest(index, history) != design
 
 
+def test_the_baseline_goes_over_to_its_model_once_a_trial_failed(plateau: ModuleType) -> None:
+    ours, baseline, history = flat_start(plateau, plateau.ModelOnceFailed)
+    index = len(history)
+    design = SobolSampler(plateau.bump("bump-3d", 0).space(), seed=4).suggest(index + 1, [])
+    assert baseline.suggest(index + 1, history) == design  # no failure: the design
+    failed = [*history, TrialRecord.of(index, {"x0": 0.9, "x1": 0.1, "x2": 0.9},
+                                       TrialPhase.FAILED)]  # fmt: skip
+    assert ours.suggest(index + 1, failed) == design
+    assert baseline.suggest(index + 1, failed) != design
+
+
+def test_trials_fail_as_the_case_says(plateau: ModuleType) -> None:
+    _, width = plateau.PROBLEMS["bump-3d"]
+    centre_x0 = np.random.default_rng([7, 2]).uniform(0.1, 0.9, 3)[0]
+    crash = plateau.failing("bump-3d", "crash", 2)
+    assert crash({"x0": min(centre_x0 + 2.9 * width, 1.0), "x1": 0.5, "x2": 0.5}) <= 1.0
+    assert centre_x0 + 3 * width < 0.7  # seed 2: 0.60
+    with pytest.raises(plateau.failures.TrialFailedError):
+        crash({"x0": centre_x0 + 3.1 * width, "x1": 0.5, "x2": 0.5})
+    flaky = plateau.failing("bump-3d", "flaky", 2)
+    outcomes = []
+    for _ in range(200):
+        try:
+            flaky({"x0": 0.5, "x1": 0.5, "x2": 0.5})
+            outcomes.append(False)
+        except plateau.failures.TrialFailedError:
+            outcomes.append(True)
+    assert outcomes == [plateau.failures.lost(2, n) for n in range(200)]
+    assert 5 <= sum(outcomes) <= 40  # a tenth, give or take
+    assert plateau.failing("bump-3d", "", 2)({"x0": 1.0, "x1": 0.5, "x2": 0.5}) <= 1.0
+
+
 def test_the_report_gives_every_sampler_on_every_problem(plateau: ModuleType) -> None:
     jobs = [
-        (name, kind, c, seed)
+        (name, case, kind, c, seed)
+        for case in plateau.CASES
         for name in ("bump-3d", "bump-6d")
         for c in (1, 4)
-        for kind in plateau.SAMPLERS
+        for kind in (plateau.FAILING_SAMPLERS if case else plateau.SAMPLERS)
         for seed in range(3)
     ]
-    results = {job: (job[3] * 10 + job[2], 0.5 if job[3] else 0.0) for job in jobs}
-    results[("bump-6d", "GP", 4, 2)] = (plateau.TRIALS, 1.0)  # never found
+    results = {job: (job[4] * 10 + job[3], 0.5 if job[4] else 0.0, job[4]) for job in jobs}
+    results[("bump-6d", "", "GP", 4, 2)] = (plateau.TRIALS, 1.0, 0)  # never found
     lines = plateau.report(results, jobs, 3)
     rows = [line for line in lines if line.startswith("| bump")]
-    assert len(rows) == 4
+    assert len(rows) == 4 + 8
     assert rows[0].count("| 11 (3/3), 0.5 ") == len(plateau.SAMPLERS)  # firsts 1, 11, 21
-    assert rows[-1].endswith("| 14 (3/3), 0.5 | 14 (2/3), 0.5 |")  # GP: 4, 14, none
+    assert rows[3].endswith("| 14 (3/3), 0.5 | 14 (2/3), 0.5 |")  # GP: 4, 14, none
+    assert rows[4].startswith("| bump-3d crash | 1 | 11 (3/3), 0.5, 1 |")  # failed 0, 1, 2
+    assert rows[-1].startswith("| bump-6d flaky | 4 |")
+    assert plateau.FAILING_SAMPLERS[2] in lines[lines.index(rows[4]) - 2]  # its table head
