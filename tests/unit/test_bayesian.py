@@ -16,7 +16,13 @@ from scipy import stats
 from sklearn.gaussian_process.kernels import Matern
 
 from kubesweep.domain.errors import SpecError
-from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
+from kubesweep.domain.planner import (
+    CompletionReason,
+    Limits,
+    SweepPhase,
+    SweepSpec,
+    plan_next_step,
+)
 from kubesweep.domain.samplers import (
     BayesianSampler,
     SamplingConfig,
@@ -473,6 +479,26 @@ def test_one_planning_step_covers_a_small_space_without_repeats(
                      Limits(count, count))  # fmt: skip
     created = plan_next_step(spec, [], now=0.0, started_at=0.0).create
     assert len({tuple(c.parameters.values()) for c in created}) == count
+
+
+def test_a_sweep_of_a_small_space_ends_once_each_configuration_had_a_trial() -> None:
+    """maxTotalTrials 20 on 9 configurations: the trials past 9 would only repeat some."""
+    spec = SweepSpec(OBJECTIVE, SMALL, SamplingConfig(SamplingType.BAYESIAN, seed=2), None,
+                     Limits(20, 3))  # fmt: skip
+    result = simulate(spec, lambda p: [-abs(p["k"] - 1) - (p["c"] != "b")])
+    configurations = {tuple(t.record.parameters.values()) for t in result.trials}
+    assert len(result.trials) == len(configurations) == 9
+    completion = result.final_plan.completion
+    assert completion is not None
+    assert completion.reason is CompletionReason.SEARCH_SPACE_EXHAUSTED
+    assert completion.phase is SweepPhase.SUCCEEDED
+    assert completion.message == "each of the search space's 9 configurations had a trial"
+    assert BayesianSampler(MIXED, seed=0).size is None  # a continuous parameter: unbounded
+    fewer = SweepSpec(OBJECTIVE, SMALL, SamplingConfig(SamplingType.BAYESIAN, seed=2), None,
+                      Limits(6, 3))  # fmt: skip
+    ended = simulate(fewer, lambda p: [0.5]).final_plan.completion
+    assert ended is not None
+    assert ended.reason is CompletionReason.MAX_TOTAL_TRIALS_REACHED
 
 
 def test_a_space_counts_its_configurations_if_it_has_finitely_many() -> None:

@@ -19,9 +19,9 @@ Rules, in order:
    early-termination policy may stop it (EarlyTermination).
 4. Free slots (``maxConcurrentTrials`` minus active trials) are filled with the lowest
    indices not yet used, below ``maxTotalTrials``, while the sampler has suggestions.
-5. With nothing active and nothing left to create (``maxTotalTrials`` reached, or the grid
-   exhausted) the sweep is complete: Succeeded when some trial has a result, otherwise
-   Failed.
+5. With nothing active and nothing left to create (``maxTotalTrials`` reached, the grid
+   exhausted, or as many bayesian trials as the search space has configurations) the sweep
+   is complete: Succeeded when some trial has a result, otherwise Failed.
 
 The best trial is the one with the best value of the primary metric among trials that did
 not fail (running and early-terminated trials included: their reports are real); ties go to
@@ -129,6 +129,7 @@ class SweepPhase(StrEnum):
 class CompletionReason(StrEnum):
     MAX_TOTAL_TRIALS_REACHED = "MaxTotalTrialsReached"
     GRID_EXHAUSTED = "GridExhausted"
+    SEARCH_SPACE_EXHAUSTED = "SearchSpaceExhausted"
     TIMEOUT = "TimeoutReached"
     MAX_FAILED_TRIALS_EXCEEDED = "MaxFailedTrialsExceeded"
 
@@ -348,11 +349,13 @@ def plan_next_step(
     completion = None
     if not create and active == 0 and not stops and (len(used) >= total or exhausted):
         if exhausted and len(used) < limits.max_total_trials:
-            completion = _ending(
-                best,
-                CompletionReason.GRID_EXHAUSTED,
-                f"all {len(used)} points of the grid were tried",
-            )
+            if spec.sampling.type is SamplingType.GRID:
+                reason = CompletionReason.GRID_EXHAUSTED
+                message = f"all {len(used)} points of the grid were tried"
+            else:  # bayesian, in a space of finitely many configurations
+                reason = CompletionReason.SEARCH_SPACE_EXHAUSTED
+                message = f"each of the search space's {sampler.size} configurations had a trial"
+            completion = _ending(best, reason, message)
         else:
             completion = _ending(
                 best,

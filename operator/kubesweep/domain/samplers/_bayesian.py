@@ -673,8 +673,10 @@ class BayesianSampler:
         )
 
     @property
-    def size(self) -> None:
-        return None
+    def size(self) -> int | None:
+        """In a space of finitely many configurations, that many (at most: a choice may list
+        a value twice): every trial past them would repeat one."""
+        return self._configurations
 
     def suggest(
         self, index: int, history: Sequence[TrialRecord]
