@@ -372,6 +372,14 @@ def test_while_every_result_is_the_same_the_sobol_design_goes_on() -> None:
     last = history[-1]
     moved = [*history[:-1], TrialRecord.of(last.index, last.parameters, last.phase, [0.2])]
     assert sampler.suggest(len(history), moved) != design.suggest(len(history), [])
+    # a float32 mean summed in another order: the same to its 7th digit, still flat
+    for change, flat_still in ((1 + 2e-7, True), (1 + 1e-5, False)):
+        varied = [
+            TrialRecord.of(r.index, r.parameters, r.phase, [0.1 * change**i])
+            for i, r in enumerate(history)
+        ]
+        suggestion = sampler.suggest(len(history), varied)
+        assert (suggestion == design.suggest(len(history), [])) is flat_still
 
 
 def test_while_every_result_is_the_same_the_design_goes_on_where_trials_finish() -> None:

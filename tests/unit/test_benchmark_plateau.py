@@ -77,15 +77,15 @@ def test_the_baseline_goes_over_to_its_model_once_a_trial_failed(plateau: Module
     assert baseline.suggest(index + 1, failed) != design
 
 
-def test_trials_fail_as_the_case_says(plateau: ModuleType) -> None:
+def test_each_case_changes_the_bump_as_it_says(plateau: ModuleType) -> None:
     _, width = plateau.PROBLEMS["bump-3d"]
     centre_x0 = np.random.default_rng([7, 2]).uniform(0.1, 0.9, 3)[0]
-    crash = plateau.failing("bump-3d", "crash", 2)
+    crash = plateau.case_function("bump-3d", "crash", 2)
     assert crash({"x0": min(centre_x0 + 2.9 * width, 1.0), "x1": 0.5, "x2": 0.5}) <= 1.0
     assert centre_x0 + 3 * width < 0.7  # seed 2: 0.60
     with pytest.raises(plateau.failures.TrialFailedError):
         crash({"x0": centre_x0 + 3.1 * width, "x1": 0.5, "x2": 0.5})
-    flaky = plateau.failing("bump-3d", "flaky", 2)
+    flaky = plateau.case_function("bump-3d", "flaky", 2)
     outcomes = []
     for _ in range(200):
         try:
@@ -95,7 +95,11 @@ def test_trials_fail_as_the_case_says(plateau: ModuleType) -> None:
             outcomes.append(True)
     assert outcomes == [plateau.failures.lost(2, n) for n in range(200)]
     assert 5 <= sum(outcomes) <= 40  # a tenth, give or take
-    assert plateau.failing("bump-3d", "", 2)({"x0": 1.0, "x1": 0.5, "x2": 0.5}) <= 1.0
+    assert plateau.case_function("bump-3d", "", 2)({"x0": 1.0, "x1": 0.5, "x2": 0.5}) == 1.0
+    jittered = plateau.case_function("bump-3d", "jittered", 2)
+    values = [jittered({"x0": 1.0, "x1": 0.5, "x2": 0.5}) for _ in range(20)]
+    assert len(set(values)) == 20  # never the same twice, yet
+    assert max(abs(v - 1.0) for v in values) < 1e-6  # the same to a millionth
 
 
 def test_the_report_gives_every_sampler_on_every_problem(plateau: ModuleType) -> None:
@@ -104,16 +108,17 @@ def test_the_report_gives_every_sampler_on_every_problem(plateau: ModuleType) ->
         for case in plateau.CASES
         for name in ("bump-3d", "bump-6d")
         for c in (1, 4)
-        for kind in (plateau.FAILING_SAMPLERS if case else plateau.SAMPLERS)
+        for kind in (plateau.FAILING_SAMPLERS if case in plateau.FAILING else plateau.SAMPLERS)
         for seed in range(3)
     ]
     results = {job: (job[4] * 10 + job[3], 0.5 if job[4] else 0.0, job[4]) for job in jobs}
     results[("bump-6d", "", "GP", 4, 2)] = (plateau.TRIALS, 1.0, 0)  # never found
     lines = plateau.report(results, jobs, 3)
     rows = [line for line in lines if line.startswith("| bump")]
-    assert len(rows) == 4 + 8
+    assert len(rows) == 4 * 4
     assert rows[0].count("| 11 (3/3), 0.5 ") == len(plateau.SAMPLERS)  # firsts 1, 11, 21
     assert rows[3].endswith("| 14 (3/3), 0.5 | 14 (2/3), 0.5 |")  # GP: 4, 14, none
-    assert rows[4].startswith("| bump-3d crash | 1 | 11 (3/3), 0.5, 1 |")  # failed 0, 1, 2
+    assert rows[4] == "| bump-3d jittered | 1 |" + " 11 (3/3), 0.5 |" * len(plateau.SAMPLERS)
+    assert rows[8].startswith("| bump-3d crash | 1 | 11 (3/3), 0.5, 1 |")  # failed 0, 1, 2
     assert rows[-1].startswith("| bump-6d flaky | 4 |")
-    assert plateau.FAILING_SAMPLERS[2] in lines[lines.index(rows[4]) - 2]  # its table head
+    assert plateau.FAILING_SAMPLERS[2] in lines[lines.index(rows[8]) - 2]  # its table head
