@@ -71,7 +71,9 @@ class Repeating(BayesianSampler):
     def _first_new(self, points: np.ndarray, taken: set[tuple[object, ...]]) -> None:
         return None
 
-    def _design(self, index: int, history: Sequence[TrialRecord]) -> dict[str, Any] | None:
+    def _design(
+        self, index: int, history: Sequence[TrialRecord], feasibility: Any = None
+    ) -> dict[str, Any] | None:
         return self._initial_design.suggest(index, history)
 
 

@@ -3,12 +3,14 @@ baseline, and its report."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
-from kubesweep.domain.samplers import BayesianSampler
+from kubesweep.domain.samplers import BayesianSampler, SobolSampler
+from kubesweep.domain.samplers._bayesian import configurations
 from kubesweep.domain.space import Choice, RandInt, SearchSpace
 from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
 from tests.unit.conftest import load_benchmark
@@ -37,6 +39,22 @@ def test_the_baseline_takes_its_best_point_whatever_trial_has_it(repeats: Module
     baseline = repeats.Repeating(space, seed=0, objective=objective)
     assert ours.suggest(8, history) == {"c": "z", "k": 2}
     assert baseline.suggest(8, history) == {"c": "b", "k": 1}  # the best, again
+    # and its design follows the Sobol sequence whatever trials have its configurations
+    design = SobolSampler(space, seed=0)
+    pending = [TrialRecord.of(0, design.suggest(3, []) or {}, TrialPhase.PENDING)]
+    assert baseline.suggest(3, pending) == design.suggest(3, [])
+    assert ours.suggest(3, pending) != design.suggest(3, [])
+
+
+def test_the_grids_have_few_configurations(repeats: ModuleType) -> None:
+    grids = repeats.grids()
+    assert [configurations(p.space()) for p in grids.values()] == [25, 24]
+    branin = grids["branin-5x5"]
+    assert branin.evaluate({"x0": 0.5, "x1": 0.5}) == pytest.approx(  # (2.5, 7.5)
+        (7.5 - 5.1 / (4 * math.pi**2) * 6.25 + 5 / math.pi * 2.5 - 6) ** 2
+        + 10 * (1 - 1 / (8 * math.pi)) * math.cos(2.5)
+        + 10
+    )
 
 
 def test_the_report_gives_every_sampler_on_every_problem(repeats: ModuleType) -> None:
