@@ -40,7 +40,6 @@ from kubesweep.domain.samplers._bayesian import (
     _matern52,
     _standardise,
     _warp,
-    configurations,
     expected_improvement,
     fit_kernel,
     fit_size,
@@ -58,6 +57,7 @@ from kubesweep.domain.space import (
     RandInt,
     SearchSpace,
     Uniform,
+    configurations,
 )
 from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
 

@@ -10,8 +10,7 @@ from types import ModuleType
 import pytest
 
 from kubesweep.domain.samplers import BayesianSampler, SobolSampler
-from kubesweep.domain.samplers._bayesian import configurations
-from kubesweep.domain.space import Choice, RandInt, SearchSpace
+from kubesweep.domain.space import Choice, RandInt, SearchSpace, configurations
 from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
 from tests.unit.conftest import load_benchmark
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -389,3 +390,31 @@ class SearchSpace:
     def to_unit(self, parameters: Parameters) -> list[float]:
         """The point of the unit cube of a parameter set (the inverse of ``from_unit``)."""
         return [dist.to_unit(parameters[name]) for name, dist in self]
+
+
+_LARGEST_EXPONENT = math.log(sys.float_info.max)
+
+
+def configurations(space: SearchSpace) -> int | None:
+    """How many configurations the space has at most, if each parameter takes finitely many
+    values (choice, randint, quniform, qloguniform); None otherwise."""
+    count = 1
+    for _, distribution in space:
+        if isinstance(distribution, Choice):
+            count *= len(distribution.values)
+        elif isinstance(distribution, RandInt):
+            count *= distribution.upper
+        elif isinstance(distribution, QUniform | QLogUniform):
+            low, high = distribution.min_value, distribution.max_value
+            if isinstance(distribution, QLogUniform):
+                if high > _LARGEST_EXPONENT:
+                    return None
+                low, high = math.exp(low), math.exp(high)
+            steps = high / distribution.q
+            if not math.isfinite(steps):
+                return None
+            # from_unit rounds each value to a multiple of q: those between the bounds'
+            count *= round(steps) - round(low / distribution.q) + 1
+        else:
+            return None
+    return count

@@ -110,6 +110,7 @@ from kubesweep.domain.space import (
     RandInt,
     SearchSpace,
     Uniform,
+    configurations,
 )
 from kubesweep.domain.trials import Goal, Objective, TrialRecord
 
@@ -140,7 +141,6 @@ DESIGN_LOOKAHEAD = 4096
 FLAT_TOLERANCE = 1e-6
 TAKEN_CHUNK = 1024
 _JITTER = 1e-8
-_LARGEST_EXPONENT = math.log(np.finfo(float).max)
 _NOISE_PRIOR = math.log(1e-4)
 _FIT_CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
 _FIT_CACHE_SIZE = 16
@@ -599,31 +599,6 @@ class Acquisition:
             return value, gradient
         finishing, slope = self.feasibility.probability_and_gradient(features)
         return value * finishing, finishing[:, None] * gradient + value[:, None] * slope
-
-
-def configurations(space: SearchSpace) -> int | None:
-    """How many configurations the space has at most, if each parameter takes finitely many
-    values (choice, randint, quniform, qloguniform); None otherwise."""
-    count = 1
-    for _, distribution in space:
-        if isinstance(distribution, Choice):
-            count *= len(distribution.values)
-        elif isinstance(distribution, RandInt):
-            count *= distribution.upper
-        elif isinstance(distribution, QUniform | QLogUniform):
-            low, high = distribution.min_value, distribution.max_value
-            if isinstance(distribution, QLogUniform):
-                if high > _LARGEST_EXPONENT:
-                    return None
-                low, high = math.exp(low), math.exp(high)
-            steps = high / distribution.q
-            if not math.isfinite(steps):
-                return None
-            # from_unit rounds each value to a multiple of q: those between the bounds'
-            count *= round(steps) - round(low / distribution.q) + 1
-        else:
-            return None
-    return count
 
 
 class BayesianSampler:
