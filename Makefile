@@ -29,21 +29,23 @@ unit: install ## the unit tests of the pure core, the API models and the CLI
 bench-install: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 
-bench-quick: bench-install ## samplers, latency, early termination, failed trials, flat results and repeats against Optuna, < 5 min
+bench-quick: bench-install ## samplers, latency, early termination, failed trials, flat results, repeats and noise against Optuna, < 5 min
 	$(BIN)/python benchmarks/samplers.py --quick --output benchmarks/results/samplers-quick.md \
 		--plot benchmarks/results/samplers-quick.png
 	$(BIN)/python benchmarks/pruners.py --quick --output benchmarks/results/pruners-quick.md
 	$(BIN)/python benchmarks/failures.py --quick --output benchmarks/results/failures-quick.md
 	$(BIN)/python benchmarks/plateau.py --quick --output benchmarks/results/plateau-quick.md
 	$(BIN)/python benchmarks/repeats.py --quick --output benchmarks/results/repeats-quick.md
+	$(BIN)/python benchmarks/noise.py --quick --output benchmarks/results/noise-quick.md
 
-bench: bench-install ## the full suite against Optuna (about 45 min on 2 cores)
+bench: bench-install ## the full suite against Optuna (about 1 hour on 2 cores)
 	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md \
 		--plot benchmarks/results/samplers.png --raw benchmarks/results/samplers.json
 	$(BIN)/python benchmarks/pruners.py --output benchmarks/results/pruners.md
 	$(BIN)/python benchmarks/failures.py --output benchmarks/results/failures.md
 	$(BIN)/python benchmarks/plateau.py --output benchmarks/results/plateau.md
 	$(BIN)/python benchmarks/repeats.py --output benchmarks/results/repeats.md
+	$(BIN)/python benchmarks/noise.py --output benchmarks/results/noise.md
 
 bench-curves: bench-install ## regenerate the learning curves the pruner replay uses (~20 s)
 	$(BIN)/python benchmarks/curves.py
