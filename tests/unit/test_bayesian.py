@@ -122,6 +122,31 @@ def test_a_model_that_expects_nothing_more_explores_every_other_trial() -> None:
     assert distance(polished, 0.3, 0.7) < 0.05, "an odd trial goes on polishing the best"
 
 
+def test_a_noisy_metric_repeated_at_its_best_spot_still_explores_every_other_trial() -> None:
+    # a grid over the square and a cluster of noisy repeats at the peak: against the bar of
+    # the best the model believes, a trial in the cluster still looks worth something, but
+    # none can be expected to beat the luckiest draw, which the sweep reports
+    rng = np.random.default_rng(5)
+    points = [(a / 6, b / 6) for a in range(7) for b in range(7)]
+    points += [tuple(p) for p in np.array([0.3, 0.7]) + rng.uniform(-0.005, 0.005, (30, 2))]
+    history = [
+        TrialRecord.of(
+            i,
+            {"x": x, "y": y},
+            TrialPhase.SUCCEEDED,
+            [peak({"x": x, "y": y})[0] + (0.05 * rng.standard_normal() if i >= 49 else 0.0)],
+        )
+        for i, (x, y) in enumerate(points)
+    ]
+    sampler = BayesianSampler(SPACE, seed=0, objective=OBJECTIVE)
+    n = len(history)
+    assert n % 2 == 1
+    explored = sampler.suggest(n + 1, history)
+    assert explored is not None
+    distance = math.hypot(float(explored["x"]) - 0.3, float(explored["y"]) - 0.7)
+    assert distance > 0.3, "an even trial goes where the model knows least"
+
+
 def test_same_seed_and_history_give_the_same_suggestion() -> None:
     history = [
         TrialRecord.of(i, {"x": (i * 0.37) % 1, "y": (i * 0.61) % 1}, TrialPhase.SUCCEEDED, [i % 3])
@@ -190,6 +215,40 @@ def test_expected_improvement_gradient_matches_finite_differences() -> None:
             - expected_improvement(*model.predict(down), best)[i]
         ) / (2 * step)
     assert np.max(np.abs(numeric - gradient)) < 1e-6 * max(1.0, float(np.abs(gradient).max()))
+
+
+@pytest.mark.parametrize("noise", [1e-6, 1e-2, 0.3])
+def test_the_fitted_values_are_the_posterior_mean_at_the_results(noise: float) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.random((40, 2))
+    y = np.sin(5 * x).sum(axis=1) + math.sqrt(noise) * rng.standard_normal(40)
+    model = GaussianProcess(x, y, np.array([-1.0, -1.0, 0.0, math.log(noise)]))
+    assert np.allclose(model.fitted(), model.predict(x)[0], rtol=1e-7, atol=1e-7)
+    if noise <= 1e-6:
+        assert np.allclose(model.fitted(), y, atol=1e-3)  # within the noise: sd 1e-3
+
+
+def test_the_bar_for_improvement_is_the_best_the_model_believes_not_the_luckiest_result() -> None:
+    # a smooth hill measured with noise: the best result is a lucky draw, and the model
+    # that puts part of it down to noise believes less of it
+    rng = np.random.default_rng(4)
+    space = SearchSpace.of({"x": Uniform(0, 1)})
+    sampler = BayesianSampler(space, seed=0, objective=OBJECTIVE)
+    unit = rng.random((40, 1))
+    raw = -((unit[:, 0] - 0.4) ** 2) + 0.05 * rng.standard_normal(40)
+    y = _warp(raw)
+    model, bar, drawn = sampler._model(unit, raw, y, [])
+    assert drawn == float(y.max())
+    assert bar == pytest.approx(float(model.fitted().max()))
+    assert bar < float(y.max()) - 0.2, "the luckiest draw is not the bar"
+    # without noise the bar is the best result, as before
+    smooth = -((unit[:, 0] - 0.4) ** 2)
+    _, smooth_bar, _ = sampler._model(unit, smooth, _warp(smooth), [])
+    assert smooth_bar == pytest.approx(float(_warp(smooth).max()), abs=1e-3)
+    # a pending trial believed better than that raises the bar to its belief
+    _, believed_bar, _ = sampler._model(unit, raw, y, [[0.4]])
+    assert believed_bar >= bar
+    assert believed_bar == pytest.approx(max(bar, float(model.predict(np.array([[0.4]]))[0][0])))
 
 
 @pytest.mark.parametrize("noise", [1e-6, 1e-3, 0.1])
