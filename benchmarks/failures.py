@@ -36,7 +36,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 import dataclasses
 import hashlib
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -230,9 +229,7 @@ def main() -> int:
         for kind in SAMPLERS
         for seed in range(seeds)
     ]
-    started = time.monotonic()
-    slowest_first = sorted(jobs, key=lambda j: j[2] != "GP")  # Optuna's GP
-    results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
+    results, _ = samplers.pooled_gp_first(_job, jobs, lambda j: j[2], args.jobs)
     lines = [*report(results, jobs, seeds, trials), "", describe()]
     samplers.publish(lines, args.output)
     return 0

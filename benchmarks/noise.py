@@ -36,7 +36,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 # isort: split
 
 import functools
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -188,10 +187,7 @@ def main() -> int:
         for kind in SAMPLERS
         for seed in range(seeds)
     ]
-    started = time.monotonic()
-    slowest_first = sorted(jobs, key=lambda j: j[2] != "GP")  # Optuna's GP
-    results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
-    elapsed = time.monotonic() - started
+    results, elapsed = samplers.pooled_gp_first(_job, jobs, lambda j: j[2], args.jobs)
     lines = [*report(results, jobs, seeds, trials), "", f"Ran in {elapsed:.0f} s.", "", describe()]
     samplers.publish(lines, args.output)
     return 0

@@ -43,7 +43,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 # isort: split
 
 import dataclasses
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -247,10 +246,7 @@ def main() -> int:
         for kind in (FAILING_SAMPLERS if case in FAILING else SAMPLERS)
         for seed in range(seeds)
     ]
-    started = time.monotonic()
-    slowest_first = sorted(jobs, key=lambda j: j[2] != "GP")  # Optuna's GP
-    results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
-    elapsed = time.monotonic() - started
+    results, elapsed = samplers.pooled_gp_first(_job, jobs, lambda j: j[2], args.jobs)
     lines = [*report(results, jobs, seeds), "", f"Ran in {elapsed:.0f} s.", "", describe()]
     samplers.publish(lines, args.output)
     return 0

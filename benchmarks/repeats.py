@@ -38,7 +38,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 import dataclasses
 import json
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -152,10 +151,7 @@ def main() -> int:
         for kind in SAMPLERS
         for seed in range(seeds)
     ]
-    started = time.monotonic()
-    slowest_first = sorted(jobs, key=lambda j: j[1] != "GP")  # Optuna's GP
-    results = dict(samplers.pooled(_job, slowest_first, args.jobs, started))
-    elapsed = time.monotonic() - started
+    results, elapsed = samplers.pooled_gp_first(_job, jobs, lambda j: j[1], args.jobs)
     lines = [
         *report(results, jobs, seeds, trials),
         "",
