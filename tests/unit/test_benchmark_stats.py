@@ -64,3 +64,22 @@ def test_bootstrap_pooled_brackets_the_point_and_repeats_under_its_seed(
     assert stats.bootstrap_pooled(cases, resamples=200) == (point, low, high)
     same = [(1.0, np.ones(5), [np.ones(5)])]
     assert stats.bootstrap_pooled(same, resamples=50) == (1.0, 1.0, 1.0)
+
+
+def test_verdict_takes_the_side_from_the_ranks_when_the_medians_are_equal(
+    stats: ModuleType,
+) -> None:
+    # both solve the problem in most seeds (median at the floor, 0); ours in all 30 seeds,
+    # the rival in 19: the medians are equal and ours is the better (it was called a loss)
+    ours = np.zeros(30)
+    rival = np.concatenate([np.zeros(19), np.full(11, 0.05)])
+    assert stats.verdict(ours, rival) == "win"
+    assert stats.verdict(rival, ours) == "loss"
+
+
+def test_verdict_is_a_tie_when_the_test_cannot_tell(stats: ModuleType) -> None:
+    ours = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
+    rival = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
+    assert stats.verdict(ours, rival) == "tie"
+    assert stats.verdict(ours, ours[::-1]) == "tie"
+    assert stats.verdict(np.full(10, 0.01), np.full(10, 1.0)) == "win"
