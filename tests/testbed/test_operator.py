@@ -443,3 +443,120 @@ def test_a_running_sweep_takes_new_limits(
     assert status["phase"] == "Succeeded"
     assert status["trials"]["succeeded"] == 4
     assert most == 2
+
+
+@pytest.mark.parametrize(
+    ("policy", "stopped", "kept"),
+    [
+        # at a rung, a trial goes on only if it is in the top max(1, floor(n / 3)) of the n
+        # trials there (itself and those before it): the first trial, and none after it
+        ({"type": "asha", "minResource": 1, "reductionFactor": 3}, [0.5, 0.2, 0.1], [0.9]),
+        # three brackets (shares 9 : 5 : 3 of the golden-ratio sequence): trials 0 and 2 in
+        # bracket 0 (rungs at steps 1 and 3), trial 1 alone in bracket 1 (rung 3: the first
+        # there goes on), trial 3 in bracket 2, whose rung (9) lies past the curve's 8 steps
+        ({"type": "hyperband", "maxResource": 9, "reductionFactor": 3}, [0.2], [0.9, 0.5, 0.1]),
+    ],
+    ids=["asha", "hyperband"],
+)
+def test_asha_and_hyperband_stop_trials_on_live_metrics(
+    cluster: Cluster,
+    namespace: str,
+    operator: Operator,
+    policy: dict[str, Any],
+    stopped: list[float],
+    kept: list[float],
+) -> None:
+    sweep = grid_sweep("halving", pause=1.5, earlyTermination=policy)
+    spec = sweep["spec"]
+    spec["searchSpace"] = {"quality": {"type": "choice", "values": [0.9, 0.5, 0.2, 0.1]}}
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    status = wait_for("the sweep to finish", lambda: finished(cluster, namespace, "halving"), 150)
+    assert status["phase"] == "Succeeded"
+
+    trials = {
+        t["spec"]["parameters"]["quality"]: t["status"] for t in trials_of(cluster, namespace)
+    }
+    for quality in stopped:
+        assert trials[quality]["phase"] == "EarlyTerminated", (quality, trials[quality])
+        assert trials[quality]["reason"] == f"EarlyTerminated:{policy['type']}"
+        assert trials[quality]["metric"]["lastStep"] < 8
+    for quality in kept:
+        assert trials[quality]["phase"] == "Succeeded", (quality, trials[quality])
+        assert trials[quality]["metric"]["lastStep"] == 8
+    assert status["bestTrial"]["name"] == "halving-0"
+    assert status["bestTrial"]["metric"] == pytest.approx(0.9)
+    assert status["trials"]["earlyTerminated"] == len(stopped)
+
+
+BAYESIAN_SCRIPT = textwrap.dedent(
+    """
+    import time
+    from kubesweep import trial
+    p = trial.parameters()
+    value = 1.0 - (p["x"] - 0.7) ** 2 - (p["y"] - 0.3) ** 2 + (0.1 if p["act"] == "tanh" else 0.0)
+    for step in range(1, 3):
+        trial.report(step=step, accuracy=value)
+        time.sleep(0.3)
+    """
+)
+
+
+def bayesian_value(parameters: dict[str, Any]) -> float:
+    x, y = float(parameters["x"]), float(parameters["y"])
+    return 1.0 - (x - 0.7) ** 2 - (y - 0.3) ** 2 + (0.1 if parameters["act"] == "tanh" else 0.0)
+
+
+def test_a_bayesian_sweep_learns_from_its_trials_and_survives_a_restart(
+    cluster: Cluster, namespace: str, operator: Operator, tmp_path: Path
+) -> None:
+    """The model proposes trials from the results the operator read (its best trial is not
+    one of the Sobol design's points), with pending trials in the model, and a killed
+    operator resumes the sweep without a lost or repeated trial."""
+    sweep = grid_sweep("bayes")
+    spec = sweep["spec"]
+    spec["searchSpace"] = {
+        "x": {"type": "uniform", "minValue": 0, "maxValue": 1},
+        "y": {"type": "quniform", "minValue": 0, "maxValue": 1, "q": 0.05},
+        "act": {"type": "choice", "values": ["relu", "tanh"]},
+    }
+    spec["samplingAlgorithm"] = {"type": "bayesian", "seed": 11}
+    total = 16
+    spec["limits"] = {"maxTotalTrials": total, "maxConcurrentTrials": 4}
+    container = spec["trial"]["template"]["spec"]["template"]["spec"]["containers"][0]
+    container["command"] = ["python", "-c", BAYESIAN_SCRIPT]
+    del container["resources"]
+    manifest = tmp_path / "bayes.yaml"
+    manifest.write_text(yaml.safe_dump(sweep))
+    # what the sampler proposes before any result: the Sobol design, whatever the history
+    printed = subprocess.run(
+        [sys.executable, "-m", "kubesweep", "sample", str(manifest), "-n", str(total)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    design = [yaml.safe_load(line) for line in printed.splitlines()]
+    assert len(design) == total
+
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "sweepjobs", sweep)
+    wait_for("nine trials", lambda: len(trials_of(cluster, namespace)) >= 9, 120)
+    operator.kill()
+    operator.start()
+    status = wait_for("the sweep to finish", lambda: finished(cluster, namespace, "bayes"), 180)
+    assert status["phase"] == "Succeeded"
+
+    trials = trials_of(cluster, namespace)
+    assert [t["metadata"]["name"] for t in trials] == [f"bayes-{i}" for i in range(total)]
+    assert all(t["status"]["phase"] == "Succeeded" for t in trials)
+    parameters = [t["spec"]["parameters"] for t in trials]
+    assert len({tuple(sorted(p.items())) for p in parameters}) == total  # none repeated
+    initial = max(5, 2 * 3)
+    assert parameters[:initial] == design[:initial]
+    for trial in trials:  # the container got the trial's parameters, the status its result
+        value = bayesian_value(trial["spec"]["parameters"])
+        assert trial["status"]["metric"]["best"] == pytest.approx(value)
+    modelled = [i for i in range(initial, total) if parameters[i] != design[i]]
+    assert modelled, "every trial was the Sobol design's: the model never proposed one"
+
+    best = max(trials, key=lambda t: t["status"]["metric"]["best"])
+    assert status["bestTrial"]["name"] == best["metadata"]["name"]
+    assert status["bestTrial"]["parameters"] == best["spec"]["parameters"]
+    assert best["spec"]["index"] in modelled, "the model found nothing better than the design"
+    assert status["trials"]["created"] == total
