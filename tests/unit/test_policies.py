@@ -377,12 +377,36 @@ def test_hyperband_brackets_and_membership() -> None:
     assert [brackets.count(b) for b in range(4)] == [27, 12, 6, 4]
     assert set(brackets[:10]) == {0, 1, 2, 3}, "a short sweep visits every bracket"
     assert brackets[:3] == [0, 1, 0]
-    # Trials 0 and 2 share bracket 0 (rungs 1, 3, 9, 27); trial 1 is elsewhere.
+    # Trials 0 and 2 share bracket 0 (rungs 1, 3, 9); trial 1 is elsewhere.
     trials = [running(0, [0.9]), running(1, [0.99]), running(2, [0.1])]
     decision = policy.evaluate(trials[2], trials, MAX)
     assert decision is not None
     assert decision.message.startswith("bracket 0:")
     assert policy.evaluate(trials[0], trials, MAX) is None
+
+
+def test_hyperband_judges_no_trial_at_or_past_its_top_rung() -> None:
+    policy = HyperbandPolicy(max_resource=27, min_resource=1, reduction_factor=3)
+    assert policy.top_rung == 27
+    # bracket 0: trial 2 beat trial 0 up to rung 9 and falls behind by step 27, where a
+    # rung of 27 would stop it after all its budget (its last report, say, while it saves)
+    ahead = finished(0, [0.5] * 9 + [0.99] * 21)
+    behind = running(2, [0.6] * 30)
+    assert policy.evaluate(behind, [ahead, behind], MAX) is None
+    early = running(2, [0.6] * 9 + [0.1])  # yet it is judged at rung 9, below the top
+    assert policy.evaluate(early, [finished(0, [0.9] * 30), early], MAX) is not None
+    # the last bracket (trials 8, 21, ...) never halves
+    assert (policy.bracket(8), policy.bracket(21)) == (3, 3)
+    last = [finished(8, [0.9] * 30), running(21, [0.1] * 30)]
+    assert policy.evaluate(last[1], last, MAX) is None
+    # where maxResource is not minResource times a power of the factor, the top rung is
+    # the last such step below it: 8 steps, factor 3, two brackets, top rung 3
+    short = HyperbandPolicy(max_resource=8, min_resource=1, reduction_factor=3)
+    assert (short.brackets, short.top_rung) == (2, 3)
+    lead = finished(0, [0.5, 0.9, 0.9])
+    trailing = running(2, [0.6, 0.6, 0.6, 0.6])
+    assert short.evaluate(trailing, [lead, trailing], MAX) is None  # rung 1 only
+    assert short.evaluate(running(2, [0.4]), [lead, running(2, [0.4])], MAX) is not None
 
 
 @pytest.mark.parametrize(

@@ -354,7 +354,8 @@ class HyperbandPolicySpec(ApiModel):
     min_resource: int = Field(default=1, ge=1)
     """Step of the first rung of the most aggressive bracket."""
     max_resource: int = Field(ge=2)
-    """The steps a trial runs at most; sets the number of brackets."""
+    """A trial's budget in steps: sets the number of brackets, and no trial is judged at or
+    past it."""
     reduction_factor: int = Field(default=3, ge=2)
     """1/reductionFactor of the trials at a rung go on; rungs are this factor apart."""
 

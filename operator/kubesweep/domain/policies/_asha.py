@@ -12,9 +12,15 @@ for a rung to fill: that is what makes it asynchronous, and suited to trials tha
 concurrently.
 
 Hyperband: ``B = floor(log_reductionFactor(maxResource / minResource)) + 1`` brackets,
-bracket ``b`` running ASHA with ``minEarlyStoppingRate = b``, so it halves ``B - 1 - b``
-times. Early brackets stop aggressively, late ones let trials run longer, which hedges
-against curves that start slow. As in Hyperband (Li et al., 2018), a bracket gets trials in
+bracket ``b`` running ASHA with ``minEarlyStoppingRate = b`` below the top rung
+``minResource * reductionFactor ** (B - 1)`` (``maxResource`` itself where it is
+``minResource`` times a power of ``reductionFactor``), so it halves ``B - 1 - b`` times and
+the last bracket never. A trial that has run that many steps has had its budget: it is not
+judged again, so one that reports its last step and is still writing its model is not cut
+short (with ``maxResource`` 27 and 27 epochs, a rung at step 27 could stop up to two in
+three of the trials it caught there, after all their training, and save no step). Early
+brackets stop aggressively, late ones let trials run longer, which hedges against curves
+that start slow. As in Hyperband (Li et al., 2018), a bracket gets trials in
 proportion to ``ceil(B / (B - b) * reductionFactor ** (B - 1 - b))``, the number of
 configurations the paper starts it with (27, 12, 6 and 4 for four brackets of factor 3),
 so every bracket spends about the same compute. Trial ``index`` belongs to the bracket whose
@@ -52,10 +58,14 @@ def _rung_decision(
     min_resource: int,
     reduction_factor: int,
     rate: int,
+    top: int | None = None,
 ) -> StopDecision | None:
+    """The decision at the highest rung ``trial`` reached, among the rungs below ``top``
+    (all of them where it is None)."""
     rungs = []
     k = 0
-    while (step := min_resource * reduction_factor ** (rate + k)) <= trial.latest_step:
+    limit = trial.latest_step if top is None else min(trial.latest_step, top - 1)
+    while (step := min_resource * reduction_factor ** (rate + k)) <= limit:
         rungs.append(step)
         k += 1
     if not rungs:
@@ -166,6 +176,13 @@ class HyperbandPolicy:
     def bracket(self, index: int) -> int:
         return _bracket(index, self.brackets, self.reduction_factor)
 
+    @property
+    def top_rung(self) -> int:
+        """The step from which no trial is judged: ``maxResource`` where it is
+        ``minResource`` times a power of ``reductionFactor``, else the last such step
+        below it."""
+        return int(self.min_resource * self.reduction_factor ** (self.brackets - 1))
+
     def evaluate(
         self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
     ) -> StopDecision | None:
@@ -173,7 +190,7 @@ class HyperbandPolicy:
         population = [t for t in trials if self.bracket(t.index) == bracket]
         decision = _rung_decision(
             self.name, trial, population, objective,
-            self.min_resource, self.reduction_factor, bracket,
+            self.min_resource, self.reduction_factor, bracket, self.top_rung,
         )  # fmt: skip
         if decision is None:
             return None
