@@ -29,6 +29,7 @@ from kubesweep.domain.samplers import (
     SamplingRule,
     SamplingType,
     SobolSampler,
+    _bayesian,
 )
 from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
@@ -525,6 +526,28 @@ def test_the_design_of_a_small_space_repeats_no_configuration() -> None:
     # the design that goes on while every result is the same skips taken ones too
     flat = [TrialRecord.of(c.index, c.parameters, TrialPhase.SUCCEEDED, [0.5]) for c in created]
     assert sampler.suggest(9, flat[:8]) == created[8].parameters
+
+
+def test_a_large_planning_step_walks_the_sequence_as_far_as_it_must(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each design trial of a planning step walks past the configurations the trials
+    before it took, so the walk grows from trial to trial. 10000 trials planned at once in
+    15625 configurations walked up to 6000 points, past the lookahead it once stopped at,
+    and 240 repeated one. A smaller copy: 700 trials in 1000 configurations walk about 500
+    points, past a lookahead cut to 64. The walk is the same from a sampler that carries
+    where the last one ended as from a fresh one for each trial."""
+    monkeypatch.setattr(_bayesian, "DESIGN_LOOKAHEAD", 64)
+    space = SearchSpace.of({name: Choice(tuple(range(10))) for name in "abc"})
+    spec = SweepSpec(OBJECTIVE, space, SamplingConfig(SamplingType.BAYESIAN, seed=4), None,
+                     Limits(700, 700))  # fmt: skip
+    created = plan_next_step(spec, [], now=0.0, started_at=0.0).create
+    assert len(created) == 700
+    assert len({tuple(c.parameters.values()) for c in created}) == 700
+    pending = [TrialRecord.of(c.index, c.parameters, TrialPhase.PENDING) for c in created]
+    for index in range(0, 700, 70):
+        fresh = BayesianSampler(space, seed=4, objective=OBJECTIVE)
+        assert fresh.suggest(index, pending[:index]) == created[index].parameters
 
 
 @settings(max_examples=30, deadline=None)
