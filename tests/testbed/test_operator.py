@@ -453,7 +453,7 @@ def test_a_running_sweep_takes_new_limits(
         ({"type": "asha", "minResource": 1, "reductionFactor": 3}, [0.5, 0.2, 0.1], [0.9]),
         # three brackets (shares 9 : 5 : 3 of the golden-ratio sequence): trials 0 and 2 in
         # bracket 0 (rungs at steps 1 and 3), trial 1 alone in bracket 1 (rung 3: the first
-        # there goes on), trial 3 in bracket 2, whose rung (9) lies past the curve's 8 steps
+        # there goes on), trial 3 in bracket 2, the last, which never halves
         ({"type": "hyperband", "maxResource": 9, "reductionFactor": 3}, [0.2], [0.9, 0.5, 0.1]),
     ],
     ids=["asha", "hyperband"],
@@ -509,9 +509,9 @@ def bayesian_value(parameters: dict[str, Any]) -> float:
 def test_a_bayesian_sweep_learns_from_its_trials_and_survives_a_restart(
     cluster: Cluster, namespace: str, operator: Operator, tmp_path: Path
 ) -> None:
-    """The model proposes trials from the results the operator read (its best trial is not
-    one of the Sobol design's points), with pending trials in the model, and a killed
-    operator resumes the sweep without a lost or repeated trial."""
+    """After the Sobol design, the model proposes trials from the results the operator read
+    (the best trial is none of the design's points), four at a time, and a killed operator
+    resumes the sweep without a lost or repeated trial."""
     sweep = grid_sweep("bayes")
     spec = sweep["spec"]
     spec["searchSpace"] = {
