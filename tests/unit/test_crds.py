@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from kubesweep.api.convert import to_sweep_spec
 from kubesweep.api.crd import openapi_schema, render_crds, sweepjob_crd, sweeptrial_crd
 from kubesweep.api.models import SweepJob
 from kubesweep.api.validation import validate_document
+from kubesweep.domain.policies import AshaPolicy, HyperbandPolicy
 from tests.unit import crd_schema
 from tests.unit.conftest import EXAMPLES, VALID_SWEEP, load_example
 
@@ -227,6 +229,10 @@ BAD_SPECS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         set_in("earlyTermination", {"type": "hyperband", "minResource": 4, "maxResource": 4}),
         "spec.earlyTermination.maxResource",
     ),
+    "asha maxResource not above minResource": (
+        set_in("earlyTermination", {"type": "asha", "minResource": 9, "maxResource": 9}),
+        "spec.earlyTermination.maxResource",
+    ),
     "asha with a slack": (
         set_in("earlyTermination", {"type": "asha", "slackFactor": 0.1}),
         "spec.earlyTermination.slackFactor",
@@ -299,6 +305,7 @@ GOOD_VARIATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "no early termination": set_in("earlyTermination", DELETE),
     "median stopping": set_in("earlyTermination", {"type": "median_stopping"}),
     "asha": set_in("earlyTermination", {"type": "asha", "minResource": 2, "reductionFactor": 2}),
+    "asha with a budget": set_in("earlyTermination", {"type": "asha", "maxResource": 27}),
     "hyperband": set_in("earlyTermination", {"type": "hyperband", "maxResource": 27}),
     "duration strings": set_in("limits.timeout", "1h30m"),
     "every distribution": set_in(
@@ -367,3 +374,16 @@ def test_crd_yaml_loads_as_two_crds() -> None:
     for text in render_crds().values():
         crd = yaml.safe_load(text)
         assert crd["kind"] == "CustomResourceDefinition"
+
+
+def test_asha_and_hyperband_settings_reach_the_policy() -> None:
+    budget = mutate(set_in("earlyTermination", {"type": "asha", "maxResource": 27}))
+    asha = to_sweep_spec(SweepJob.model_validate(budget).spec).termination_policy()
+    assert asha == AshaPolicy(1, 3, 0, max_resource=27)
+    unbounded = mutate(set_in("earlyTermination", {"type": "asha", "minResource": 2}))
+    assert to_sweep_spec(SweepJob.model_validate(unbounded).spec).termination_policy() == (
+        AshaPolicy(2, 3, 0)
+    )
+    brackets = mutate(set_in("earlyTermination", {"type": "hyperband", "maxResource": 9}))
+    hyperband = to_sweep_spec(SweepJob.model_validate(brackets).spec).termination_policy()
+    assert hyperband == HyperbandPolicy(9, 1, 3)

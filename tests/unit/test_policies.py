@@ -363,6 +363,17 @@ def test_asha_promotion_is_not_revisited_by_trials_that_reach_the_rung_later() -
     assert policy.evaluate(slow, [slow, fast], MAX) is not None
 
 
+def test_asha_judges_no_trial_at_or_past_its_max_resource() -> None:
+    # rungs at 1, 3 and 9 below a budget of 9 steps: a trial that fell behind at step 9,
+    # its last (still running: saving its model, say), is judged at rung 3, where it led
+    ahead = finished(0, [0.5] * 3 + [0.9] * 6)
+    behind = running(1, [0.6] * 9)
+    assert AshaPolicy(max_resource=9).evaluate(behind, [ahead, behind], MAX) is None
+    assert AshaPolicy().evaluate(behind, [ahead, behind], MAX) is not None  # no budget
+    trailing = running(1, [0.4] * 9)
+    assert AshaPolicy(max_resource=9).evaluate(trailing, [ahead, trailing], MAX) is not None
+
+
 def test_asha_min_early_stopping_rate_skips_rungs() -> None:
     policy = AshaPolicy(min_resource=1, reduction_factor=2, min_early_stopping_rate=2)
     trials = [running(0, [0.9] * 3), running(1, [0.1] * 3)]
@@ -432,6 +443,7 @@ def test_hyperband_prefixes_split_close_to_the_bracket_shares(
         (lambda: AshaPolicy(min_resource=0), "minResource"),
         (lambda: AshaPolicy(reduction_factor=1), "reductionFactor"),
         (lambda: AshaPolicy(min_early_stopping_rate=-1), "minEarlyStoppingRate"),
+        (lambda: AshaPolicy(min_resource=3, max_resource=3), "maxResource"),
         (lambda: HyperbandPolicy(max_resource=2, min_resource=2), "maxResource"),
     ],
 )
@@ -444,6 +456,8 @@ def test_asha_and_hyperband_reject_bad_settings(build: Any, field: str) -> None:
 def test_make_policy_builds_asha_and_hyperband() -> None:
     asha = make_policy(PolicyConfig(PolicyType.ASHA, min_resource=2, reduction_factor=4))
     assert asha == AshaPolicy(2, 4, 0)
+    budget = make_policy(PolicyConfig(PolicyType.ASHA, max_resource=27))
+    assert budget == AshaPolicy(1, 3, 0, max_resource=27)
     hyperband = make_policy(PolicyConfig(PolicyType.HYPERBAND, min_resource=1, max_resource=9))
     assert hyperband == HyperbandPolicy(9, 1, 3)
     with pytest.raises(SpecError, match="maxResource"):

@@ -98,6 +98,7 @@ def to_policy(spec: EarlyTerminationSpec | None) -> PolicyConfig | None:
             min_resource=spec.min_resource,
             reduction_factor=spec.reduction_factor,
             min_early_stopping_rate=spec.min_early_stopping_rate,
+            max_resource=spec.max_resource,
         )
     if isinstance(spec, HyperbandPolicySpec):
         return PolicyConfig(

@@ -322,11 +322,19 @@ class TruncationSelectionPolicySpec(_PolicyBase):
     """Leave finished trials out of the comparison."""
 
 
+_MAX_ABOVE_MIN = (
+    "!has(self.maxResource) || self.maxResource > (has(self.minResource) ? self.minResource : 1)",
+    "maxResource must be greater than minResource",
+)
+
+
 class AshaPolicySpec(ApiModel):
     """Our extension: asynchronous successive halving. Rungs at steps minResource *
-    reductionFactor^(minEarlyStoppingRate + k); at each rung a trial goes on only if it is in
-    the top 1/reductionFactor of the trials that reached it (the first one always does)."""
+    reductionFactor^(minEarlyStoppingRate + k), below maxResource if given; at each rung a
+    trial goes on only if it is in the top 1/reductionFactor of the trials that reached it
+    (the first one always does)."""
 
+    model_config = ConfigDict(json_schema_extra=_rules(_MAX_ABOVE_MIN))
     type: Literal["asha"]
     min_resource: int = Field(default=1, ge=1)
     """Step of the first rung."""
@@ -334,6 +342,10 @@ class AshaPolicySpec(ApiModel):
     """1/reductionFactor of the trials at a rung go on; rungs are this factor apart."""
     min_early_stopping_rate: int = Field(default=0, ge=0)
     """Skip this many rungs before the first judgement."""
+    max_resource: int | None = Field(default=None, ge=2)
+    """A trial's budget in steps (hyperband: required, it sets the number of brackets;
+    asha: optional): no rung at or past it, so a trial that ran this many steps, and may
+    still be saving its model, is not judged again."""
 
 
 class HyperbandPolicySpec(ApiModel):
@@ -341,21 +353,14 @@ class HyperbandPolicySpec(ApiModel):
     get trials in Hyperband's proportions (most to the aggressive ones), and a trial is
     compared within its bracket."""
 
-    model_config = ConfigDict(
-        json_schema_extra=_rules(
-            (
-                "!has(self.maxResource) || self.maxResource > "
-                "(has(self.minResource) ? self.minResource : 1)",
-                "maxResource must be greater than minResource",
-            )
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=_rules(_MAX_ABOVE_MIN))
     type: Literal["hyperband"]
     min_resource: int = Field(default=1, ge=1)
     """Step of the first rung of the most aggressive bracket."""
     max_resource: int = Field(ge=2)
-    """A trial's budget in steps: sets the number of brackets, and no trial is judged at or
-    past it."""
+    """A trial's budget in steps (hyperband: required, it sets the number of brackets;
+    asha: optional): no rung at or past it, so a trial that ran this many steps, and may
+    still be saving its model, is not judged again."""
     reduction_factor: int = Field(default=3, ge=2)
     """1/reductionFactor of the trials at a rung go on; rungs are this factor apart."""
 

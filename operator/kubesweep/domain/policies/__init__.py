@@ -86,7 +86,10 @@ def make_policy(config: PolicyConfig | None) -> EarlyTerminationPolicy:
         return MedianStoppingPolicy(schedule)
     if config.type is PolicyType.ASHA:
         return AshaPolicy(
-            config.min_resource, config.reduction_factor, config.min_early_stopping_rate
+            config.min_resource,
+            config.reduction_factor,
+            config.min_early_stopping_rate,
+            max_resource=config.max_resource,
         )
     if config.type is PolicyType.HYPERBAND:
         if config.max_resource is None:

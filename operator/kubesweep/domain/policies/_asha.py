@@ -1,15 +1,15 @@
 """ASHA (asynchronous successive halving) and Hyperband as early-termination policies.
 
 ASHA: rungs stand at steps ``minResource * reductionFactor ** (minEarlyStoppingRate + k)``
-for k = 0, 1, 2, ... A running trial is judged at the highest rung it has reached: among the
-``n`` trials (running or finished, itself included) that reached that rung before it,
-scored by their best value up to the rung's step, it goes on only if fewer than
-``max(1, floor(n / reductionFactor))`` trials are strictly better; so roughly the top
-``1 / reductionFactor`` go on, and the first trial to reach a rung always does. "Before it"
-is the earlier trials (by index) and the later ones already further past the rung: trials
-that arrive at the rung after it do not revisit its promotion, as in ASHA. Nothing waits
-for a rung to fill: that is what makes it asynchronous, and suited to trials that run
-concurrently.
+for k = 0, 1, 2, ..., below ``maxResource`` if one is given. A running trial is judged at
+the highest rung it has reached: among the ``n`` trials (running or finished, itself
+included) that reached that rung before it, scored by their best value up to the rung's
+step, it goes on only if fewer than ``max(1, floor(n / reductionFactor))`` trials are
+strictly better; so roughly the top ``1 / reductionFactor`` go on, and the first trial to
+reach a rung always does. "Before it" is the earlier trials (by index) and the later ones
+already further past the rung: trials that arrive at the rung after it do not revisit its
+promotion, as in ASHA. Nothing waits for a rung to fill: that is what makes it
+asynchronous, and suited to trials that run concurrently.
 
 Hyperband: ``B = floor(log_reductionFactor(maxResource / minResource)) + 1`` brackets,
 bracket ``b`` running ASHA with ``minEarlyStoppingRate = b`` below the top rung
@@ -133,6 +133,8 @@ class AshaPolicy:
     min_resource: int = 1
     reduction_factor: int = 3
     min_early_stopping_rate: int = 0
+    max_resource: int | None = None
+    """No rung at or past this step, if given."""
     name: str = "asha"
 
     def __post_init__(self) -> None:
@@ -142,6 +144,14 @@ class AshaPolicy:
                 "minEarlyStoppingRate",
                 f"must be an integer of at least 0, but got {self.min_early_stopping_rate}",
             )
+        if self.max_resource is not None and (
+            isinstance(self.max_resource, bool) or self.max_resource <= self.min_resource
+        ):
+            raise SpecError(
+                "maxResource",
+                f"must be greater than minResource {self.min_resource}, but got "
+                f"{self.max_resource}",
+            )
 
     def evaluate(
         self, trial: TrialRecord, trials: Sequence[TrialRecord], objective: Objective
@@ -149,6 +159,7 @@ class AshaPolicy:
         return _rung_decision(
             self.name, trial, trials, objective,
             self.min_resource, self.reduction_factor, self.min_early_stopping_rate,
+            self.max_resource,
         )  # fmt: skip
 
 
