@@ -26,6 +26,13 @@ those figures turned off (and Hyperband's memo of each trial's bracket).
 
     python benchmarks/scale.py --policies
 
+``--first-step`` times the first planning step of a sweep that plans all its trials at once
+(each suggestion sees the ones planned before it), for Sobol sampling (the baseline),
+bayesian in 6-D and bayesian in a space of 15625 configurations, where each design trial
+reads the others' configurations and walks the sequence past those taken.
+
+    python benchmarks/scale.py --first-step 2000,10000
+
 Past the cap the model forgets results, which may cost the search: ``--quality`` runs sweeps
 of 1300 trials on Levy and Rosenbrock, capped and not, seeds 0-1 (12 minutes on 2
 cores). A smaller copy of it does not stand in for it: capped at 100 in sweeps of 300
@@ -250,6 +257,54 @@ def policies() -> None:
     print("\n".join(lines))
 
 
+def _first_step(trials: int, sampler: str) -> tuple[float, int]:
+    """Seconds for the first planning step of a sweep of ``trials`` trials all at once, and
+    how many different configurations it planned."""
+    from kubesweep.domain.planner import Limits, SweepSpec, plan_next_step
+    from kubesweep.domain.samplers import SamplingConfig, SamplingRule, SamplingType
+    from kubesweep.domain.space import Choice, SearchSpace, Uniform
+    from kubesweep.domain.trials import Goal, Objective
+
+    if sampler == "bayesian, 15625 configurations":
+        space = SearchSpace.of({f"op{i}": Choice(("a", "b", "c", "d", "e")) for i in range(6)})
+    else:
+        space = SearchSpace.of({f"x{i}": Uniform(0, 1) for i in range(DIMENSIONS)})
+    sampling = (
+        SamplingConfig(SamplingType.RANDOM, rule=SamplingRule.SOBOL, seed=0)
+        if sampler == "sobol"
+        else SamplingConfig(SamplingType.BAYESIAN, seed=0)
+    )
+    spec = SweepSpec(Objective("f", Goal.MAXIMIZE), space, sampling, None, Limits(trials, trials))
+    started = time.perf_counter()
+    created = plan_next_step(spec, [], now=0.0, started_at=0.0).create
+    elapsed = time.perf_counter() - started
+    return elapsed, len({tuple(sorted(c.parameters.items())) for c in created})
+
+
+def first_steps(sizes: list[int]) -> None:
+    samplers = ("sobol", "bayesian", "bayesian, 15625 configurations")
+    lines = [
+        f"The first planning step of a sweep with maxConcurrentTrials = maxTotalTrials: "
+        f"seconds, and the different configurations planned; {DIMENSIONS} uniforms, or 6 "
+        "choices of 5 values; ratio = seconds / Sobol's (the baseline: no model, no history "
+        "read).",
+        "",
+        "| trials | sampler | seconds | configurations | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for trials in sizes:
+        baseline = None
+        for sampler in samplers:
+            seconds, distinct = _first_step(trials, sampler)
+            baseline = baseline or seconds
+            row = (
+                f"| {trials} | {sampler} | {seconds:.1f} | {distinct} | {seconds / baseline:.1f} |"
+            )
+            lines.append(row)
+            print(row, file=sys.stderr, flush=True)
+    print("\n".join(lines))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -262,6 +317,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--policies", action="store_true", help="a planning step's time with each policy"
+    )
+    parser.add_argument(
+        "--first-step", help="a first planning step's time by its trials, e.g. 2000,10000"
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--uncapped", action="store_true", help=argparse.SUPPRESS)
@@ -278,6 +336,9 @@ def main() -> int:
         return 0
     if args.policies:
         policies()
+        return 0
+    if args.first_step:
+        first_steps([int(v) for v in args.first_step.split(",")])
         return 0
     from kubesweep.domain.samplers._bayesian import MODEL_LIMIT, PENDING_LIMIT
 

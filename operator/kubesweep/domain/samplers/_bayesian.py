@@ -123,7 +123,7 @@ from kubesweep.domain.space import (
     Uniform,
     configurations,
 )
-from kubesweep.domain.trials import Goal, Objective, TrialRecord
+from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
 
 AZURE_ADMITTED = (Choice, Uniform, QUniform)
 """The distributions Azure ML admits for Bayesian sampling."""
@@ -154,6 +154,7 @@ FLAT_TOLERANCE = 1e-6
 TAKEN_CHUNK = 1024
 _JITTER = 1e-8
 _NOISE_PRIOR = math.log(1e-4)
+_ACTIVE = frozenset(phase for phase in TrialPhase if phase.active)
 _FIT_CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
 _FIT_CACHE_SIZE = 16
 _FIT_CACHE_LOCK = threading.Lock()  # kopf runs sync handlers on a thread pool
@@ -707,10 +708,11 @@ class BayesianSampler:
         active: list[TrialRecord] = []
         finished: list[tuple[int, list[float], bool]] = []  # and whether it failed
         for record in history:
-            if record.index == index:
+            if record.phase in _ACTIVE:  # a set, not the property: a first planning step of
+                if record.index != index:  # 10000 trials asks this 50 million times
+                    active.append(record)
                 continue
-            if record.phase.active:
-                active.append(record)
+            if record.index == index:
                 continue
             point = record.best(self._objective)
             if point is None and not record.phase.failed:
