@@ -14,7 +14,11 @@ defaults) and GP. Concurrency c means batches of c trials, as in ``benchmarks/sa
 Then the same bumps *jittered*: every value times 1 + 1e-7 N(0, 1), as a float32 mean
 summed in a different order each run differs in its 7th digit; there the results are never
 exactly the same, and the baseline is what the sampler did before it took results within a
-millionth of each other as the same.
+millionth of each other as the same. Then the same bumps *noisy*: every value plus Gaussian
+noise of sd 0.001 (a validation error at chance differs a little from run to run), the
+same draw for trial n of a seed whatever the sampler; the baseline is ours bayesian
+*without the noise test*, which fits its model as soon as the results differ at all, as it
+did before it went on with its design while they look like noise.
 
 The same bumps with trials that fail, as in ``benchmarks/failures.py``: ``crash``, where
 x0 lies more than 3 widths above the centre's (training diverges; the bump stays whole),
@@ -57,10 +61,12 @@ from kubesweep.domain.space import ParameterValue
 from kubesweep.domain.trials import TrialRecord
 
 SAMPLERS = ("sobol", "bayesian", "bayesian on flat results", "TPE", "GP")
+NOISY_SAMPLERS = ("sobol", "bayesian", "bayesian without the noise test", "TPE", "GP")
 FAILING_SAMPLERS = ("sobol", "bayesian", "bayesian model once a trial failed", "TPE", "GP")
-CASES = ("", "jittered", "crash", "flaky")  # "": the bump as it is
+CASES = ("", "jittered", "noisy", "crash", "flaky")  # "": the bump as it is
 FAILING = ("crash", "flaky")
 JITTER = 1e-7
+NOISE = 0.001
 # dimensions, width: the bump (error below 0.95, within 2.45 widths of the centre) is 5 %
 # of the cube's volume, less where it meets the boundary
 PROBLEMS = {"bump-3d": (3, 0.093), "bump-6d": (6, 0.189)}
@@ -99,6 +105,9 @@ def case_function(name: str, case: str, seed: int) -> Callable[[dict[str, Any]],
         if case == "jittered":
             noise = np.random.default_rng([11, seed, number]).standard_normal()
             return problem.evaluate(parameters) * (1.0 + JITTER * noise)
+        if case == "noisy":
+            noise = np.random.default_rng([13, seed, number]).standard_normal()
+            return problem.evaluate(parameters) + NOISE * noise
         return problem.evaluate(parameters)
 
     return evaluate
@@ -116,6 +125,20 @@ class ModelOnFlat(BayesianSampler):
 class ModelOnFlatSpec(SweepSpec):
     def sampler(self) -> Sampler:
         return ModelOnFlat(self.space, seed=self.sampling.seed, objective=self.objective)
+
+
+class NoNoiseTest(BayesianSampler):
+    """Our bayesian sampler fitting its model on results that look like noise (the
+    baseline where every result is noisy)."""
+
+    def _noise(self, x: np.ndarray, raw: np.ndarray, y: np.ndarray, theta: np.ndarray) -> bool:
+        return False
+
+
+@dataclasses.dataclass(frozen=True)
+class NoNoiseTestSpec(SweepSpec):
+    def sampler(self) -> Sampler:
+        return NoNoiseTest(self.space, seed=self.sampling.seed, objective=self.objective)
 
 
 class ModelOnceFailed(BayesianSampler):
@@ -140,6 +163,7 @@ class ModelOnceFailedSpec(SweepSpec):
 
 BASELINES: dict[str, type[SweepSpec]] = {
     "bayesian on flat results": ModelOnFlatSpec,
+    "bayesian without the noise test": NoNoiseTestSpec,
     "bayesian model once a trial failed": ModelOnceFailedSpec,
 }
 
@@ -200,6 +224,15 @@ def report(results: dict[Job, Result], jobs: list[Job], seeds: int) -> list[str]
         "",
         "Each cell: median first trial below 1 (seeds that found the bump), median regret.",
     ]
+    if any(job[1] == "noisy" for job in jobs):
+        lines += [
+            "",
+            f"The same bumps with Gaussian noise of sd {NOISE:g} on every result (found and "
+            "regret judged on the bump itself).",
+            "",
+            *samplers.table_head(NOISY_SAMPLERS),
+            *_rows(results, jobs, seeds, "noisy"),
+        ]
     if any(job[1] in FAILING for job in jobs):
         lines += [
             "",
@@ -215,9 +248,15 @@ def report(results: dict[Job, Result], jobs: list[Job], seeds: int) -> list[str]
     return lines
 
 
+def _samplers(case: str) -> tuple[str, ...]:
+    if case in FAILING:
+        return FAILING_SAMPLERS
+    return NOISY_SAMPLERS if case == "noisy" else SAMPLERS
+
+
 def _rows(results: dict[Job, Result], jobs: list[Job], seeds: int, case: str) -> list[str]:
     rows = []
-    kinds = FAILING_SAMPLERS if case in FAILING else SAMPLERS
+    kinds = _samplers(case)
     for name, concurrency in dict.fromkeys((j[0], j[3]) for j in jobs if j[1] == case):
         cells = []
         for kind in kinds:
@@ -243,7 +282,7 @@ def main() -> int:
         for case in CASES
         for name in names
         for c in ((1,) if args.quick else (1, 4))
-        for kind in (FAILING_SAMPLERS if case in FAILING else SAMPLERS)
+        for kind in _samplers(case)
         for seed in range(seeds)
     ]
     results, elapsed = samplers.pooled_gp_first(_job, jobs, lambda j: j[2], args.jobs)

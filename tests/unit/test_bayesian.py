@@ -45,6 +45,8 @@ from kubesweep.domain.samplers._bayesian import (
     fit_kernel,
     fit_size,
     fit_subset,
+    predictive_skill,
+    without_outlier,
     yeojohnson,
     yeojohnson_power,
 )
@@ -238,16 +240,17 @@ def test_the_bar_for_improvement_is_the_best_the_model_believes_not_the_luckiest
     unit = rng.random((40, 1))
     raw = -((unit[:, 0] - 0.4) ** 2) + 0.05 * rng.standard_normal(40)
     y = _warp(raw)
-    model, bar, drawn = sampler._model(unit, raw, y, [])
+    model, bar, drawn = sampler._model(unit, raw, y, sampler._kernel(unit, raw, y), [])
     assert drawn == float(y.max())
     assert bar == pytest.approx(float(model.fitted().max()))
     assert bar < float(y.max()) - 0.2, "the luckiest draw is not the bar"
     # without noise the bar is the best result, as before
     smooth = -((unit[:, 0] - 0.4) ** 2)
-    _, smooth_bar, _ = sampler._model(unit, smooth, _warp(smooth), [])
+    theta = sampler._kernel(unit, smooth, _warp(smooth))
+    _, smooth_bar, _ = sampler._model(unit, smooth, _warp(smooth), theta, [])
     assert smooth_bar == pytest.approx(float(_warp(smooth).max()), abs=1e-3)
     # a pending trial believed better than that raises the bar to its belief
-    _, believed_bar, _ = sampler._model(unit, raw, y, [[0.4]])
+    _, believed_bar, _ = sampler._model(unit, raw, y, sampler._kernel(unit, raw, y), [[0.4]])
     assert believed_bar >= bar
     assert believed_bar == pytest.approx(max(bar, float(model.predict(np.array([[0.4]]))[0][0])))
 
@@ -333,6 +336,7 @@ def test_a_long_sweeps_model_is_capped_at_the_best_results_and_a_spread_of_the_r
     monkeypatch.setattr(_bayesian, "GaussianProcess", Spy)
     monkeypatch.setattr(_bayesian, "MODEL_LIMIT", 30)
     monkeypatch.setattr(_bayesian, "PENDING_LIMIT", 2)
+    monkeypatch.setattr(_bayesian, "without_outlier", lambda values: False)  # no noise test
     rng = np.random.default_rng(4)
     points = [{"x": float(x), "y": float(y)} for x, y in rng.random((60, 2))]
     points[41] = {"x": 0.3, "y": 0.7}  # the peak, late in the sweep
@@ -397,6 +401,7 @@ def test_the_pending_trials_the_model_believes_are_the_latest_by_index(
 
     monkeypatch.setattr(_bayesian, "GaussianProcess", Spy)
     monkeypatch.setattr(_bayesian, "PENDING_LIMIT", 2)
+    monkeypatch.setattr(_bayesian, "without_outlier", lambda values: False)  # no noise test
     rng = np.random.default_rng(5)
     history = []
     for index in range(15):
@@ -440,6 +445,50 @@ def test_while_every_result_is_the_same_the_sobol_design_goes_on() -> None:
         ]
         suggestion = sampler.suggest(len(history), varied)
         assert (suggestion == design.suggest(len(history), [])) is flat_still
+
+
+def test_while_the_results_look_like_noise_the_sobol_design_goes_on() -> None:
+    """A metric at chance level is seldom exactly the same from run to run. A model of that
+    noise believes in a hill where the luckiest draws fell and spent the sweep there
+    (benchmarks/plateau.py, noisy): the design goes on until some result stands out of
+    the noise, or the results have a slope the model can predict."""
+    rng = np.random.default_rng(8)
+    sampler = BayesianSampler(SPACE, seed=3, objective=OBJECTIVE)
+    design = SobolSampler(SPACE, seed=3)
+    points = [design.suggest(i, []) or {} for i in range(30)]
+    noise = 0.001 * rng.standard_normal(30)
+    history = [
+        TrialRecord.of(i, p, TrialPhase.SUCCEEDED, [0.1 + noise[i]]) for i, p in enumerate(points)
+    ]
+    assert sampler.suggest(30, history) == design.suggest(30, [])
+    # one trial found where the metric moves: no noise draw is that far out
+    found = [*history[:-1], TrialRecord.of(29, points[29], TrialPhase.SUCCEEDED, [0.3])]
+    assert sampler.suggest(30, found) != design.suggest(30, [])
+    # a slope under the same noise: the model predicts it, and takes over
+    sloped = [
+        TrialRecord.of(i, p, TrialPhase.SUCCEEDED, [peak(p)[0] + noise[i]])
+        for i, p in enumerate(points)
+    ]
+    assert sampler.suggest(30, sloped) != design.suggest(30, [])
+
+
+def test_noise_has_no_outlier_and_gives_a_model_no_predictive_skill() -> None:
+    rng = np.random.default_rng(9)
+    for n in (10, 40, 200):
+        assert without_outlier(rng.standard_normal(n))
+    draws = rng.standard_normal(40)
+    assert not without_outlier(np.append(draws, 8.0))  # 8 sd out
+    assert not without_outlier(np.array([1.0] * 6 + [1.1, 0.9, 1.2]))  # mostly the same
+    x = rng.random((40, 2))
+    theta = np.array([math.log(0.3), math.log(0.3), 0.0, math.log(1e-4)])
+    smooth = _standardise(np.sin(4 * x[:, 0]) + x[:, 1])
+    assert predictive_skill(GaussianProcess(x, smooth, theta)) > 0.5
+    noise = _standardise(draws)
+    assert predictive_skill(GaussianProcess(x, noise, theta)) < 0.0
+    # the same noise, the model sure there is none: far worse than the mean and spread
+    assert predictive_skill(GaussianProcess(x, noise, theta)) < predictive_skill(
+        GaussianProcess(x, noise, np.concatenate([theta[:-1], [math.log(0.5)]]))
+    )
 
 
 def test_while_every_result_is_the_same_the_design_goes_on_where_trials_finish() -> None:

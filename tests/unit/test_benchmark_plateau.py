@@ -66,6 +66,20 @@ def test_the_baseline_fits_its_model_on_flat_results(plateau: ModuleType) -> Non
     assert baseline.suggest(index, history) != design
 
 
+def test_the_baseline_fits_its_model_on_noisy_results(plateau: ModuleType) -> None:
+    ours, baseline, _ = flat_start(plateau, plateau.NoNoiseTest)
+    design = SobolSampler(plateau.bump("bump-3d", 0).space(), seed=4)
+    noisy = plateau.case_function("bump-3d", "noisy", 6)
+    history = [  # 30 design trials, all on the flat part of seed 6's bump, with its noise
+        TrialRecord.of(i, p, TrialPhase.SUCCEEDED, [noisy(p)])
+        for i, p in enumerate(design.suggest(i, []) or {} for i in range(30))
+    ]
+    assert all(plateau.bump("bump-3d", 6).evaluate(r.parameters) == 1.0 for r in history)
+    assert len({r.history[-1].value for r in history}) == 30
+    assert ours.suggest(30, history) == design.suggest(30, [])
+    assert baseline.suggest(30, history) != design.suggest(30, [])
+
+
 def test_the_baseline_goes_over_to_its_model_once_a_trial_failed(plateau: ModuleType) -> None:
     ours, baseline, history = flat_start(plateau, plateau.ModelOnceFailed)
     index = len(history)
@@ -100,6 +114,11 @@ def test_each_case_changes_the_bump_as_it_says(plateau: ModuleType) -> None:
     values = [jittered({"x0": 1.0, "x1": 0.5, "x2": 0.5}) for _ in range(20)]
     assert len(set(values)) == 20  # never the same twice, yet
     assert max(abs(v - 1.0) for v in values) < 1e-6  # the same to a millionth
+    noisy = [plateau.case_function("bump-3d", "noisy", 2) for _ in range(2)]
+    draws = [[f({"x0": 1.0, "x1": 0.5, "x2": 0.5}) for _ in range(200)] for f in noisy]
+    assert draws[0] == draws[1]  # trial n of a seed: the same draw
+    assert np.std(draws[0]) == pytest.approx(plateau.NOISE, rel=0.2)
+    assert abs(np.mean(draws[0]) - 1.0) < 3 * plateau.NOISE / np.sqrt(200) * 1.5
 
 
 def test_the_report_gives_every_sampler_on_every_problem(plateau: ModuleType) -> None:
@@ -108,17 +127,19 @@ def test_the_report_gives_every_sampler_on_every_problem(plateau: ModuleType) ->
         for case in plateau.CASES
         for name in ("bump-3d", "bump-6d")
         for c in (1, 4)
-        for kind in (plateau.FAILING_SAMPLERS if case in plateau.FAILING else plateau.SAMPLERS)
+        for kind in plateau._samplers(case)
         for seed in range(3)
     ]
     results = {job: (job[4] * 10 + job[3], 0.5 if job[4] else 0.0, job[4]) for job in jobs}
     results[("bump-6d", "", "GP", 4, 2)] = (plateau.TRIALS, 1.0, 0)  # never found
     lines = plateau.report(results, jobs, 3)
     rows = [line for line in lines if line.startswith("| bump")]
-    assert len(rows) == 4 * 4
+    assert len(rows) == 5 * 4
     assert rows[0].count("| 11 (3/3), 0.5 ") == len(plateau.SAMPLERS)  # firsts 1, 11, 21
     assert rows[3].endswith("| 14 (3/3), 0.5 | 14 (2/3), 0.5 |")  # GP: 4, 14, none
     assert rows[4] == "| bump-3d jittered | 1 |" + " 11 (3/3), 0.5 |" * len(plateau.SAMPLERS)
-    assert rows[8].startswith("| bump-3d crash | 1 | 11 (3/3), 0.5, 1 |")  # failed 0, 1, 2
+    assert rows[8] == "| bump-3d noisy | 1 |" + " 11 (3/3), 0.5 |" * len(plateau.NOISY_SAMPLERS)
+    assert plateau.NOISY_SAMPLERS[2] in lines[lines.index(rows[8]) - 2]  # its table head
+    assert rows[12].startswith("| bump-3d crash | 1 | 11 (3/3), 0.5, 1 |")  # failed 0, 1, 2
     assert rows[-1].startswith("| bump-6d flaky | 4 |")
-    assert plateau.FAILING_SAMPLERS[2] in lines[lines.index(rows[8]) - 2]  # its table head
+    assert plateau.FAILING_SAMPLERS[2] in lines[lines.index(rows[12]) - 2]  # its table head
