@@ -8,17 +8,18 @@ for each seed from [0.1, 0.9]^d, where the error falls to 0 at its centre:
 ``1 - exp(-|x - centre|^2 / (2 width^2))`` where that is below 0.95, and 1 elsewhere.
 
 Samplers: ours sobol and bayesian; ours bayesian *on flat results*, the baseline: the same
-sampler with its model fitted on results that are all the same, which is how it worked
-before it went on with its Sobol design until some result differs; Optuna TPE (5.0's
-defaults) and GP. Concurrency c means batches of c trials, as in ``benchmarks/samplers.py``.
-Then the same bumps *jittered*: every value times 1 + 1e-7 N(0, 1), as a float32 mean
-summed in a different order each run differs in its 7th digit; there the results are never
-exactly the same, and the baseline is what the sampler did before it took results within a
-millionth of each other as the same. Then the same bumps *noisy*: every value plus Gaussian
-noise of sd 0.001 (a validation error at chance differs a little from run to run), the
-same draw for trial n of a seed whatever the sampler; the baseline is ours bayesian
-*without the noise test*, which fits its model as soon as the results differ at all, as it
-did before it went on with its design while they look like noise.
+sampler with its model fitted on results that are all the same (or look like noise), which
+is how it worked before it went on with its Sobol design until some result differs; Optuna
+TPE (5.0's defaults) and GP. Concurrency c means batches of c trials, as in
+``benchmarks/samplers.py``. Then the same bumps *jittered*: every value times
+1 + 1e-7 N(0, 1), as a float32 mean summed in a different order each run differs in its 7th
+digit; there the results are never exactly the same, and the baseline is what the sampler
+did before it took results within a millionth of each other as the same. Then the same bumps
+*noisy*: every value plus Gaussian noise of sd 0.001 (a validation error at chance differs a
+little from run to run), the same draw for trial n of a seed whatever the sampler; the
+baseline is ours bayesian *without the noise test*, which fits its model as soon as the
+results differ at all, as it did before it went on with its design while they look like
+noise.
 
 The same bumps with trials that fail, as in ``benchmarks/failures.py``: ``crash``, where
 x0 lies more than 3 widths above the centre's (training diverges; the bump stays whole),
@@ -114,10 +115,13 @@ def case_function(name: str, case: str, seed: int) -> Callable[[dict[str, Any]],
 
 
 class ModelOnFlat(BayesianSampler):
-    """Our bayesian sampler fitting its model on results that are all the same (the
-    baseline)."""
+    """Our bayesian sampler fitting its model on results that are all the same, or that
+    look like noise (the baseline)."""
 
     def _flat(self, observed: list[tuple[int, list[float], float]]) -> bool:
+        return False
+
+    def _noise(self, x: np.ndarray, raw: np.ndarray, y: np.ndarray, theta: np.ndarray) -> bool:
         return False
 
 
