@@ -21,8 +21,8 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   the sweep there. On a design's spread-out points the test seldom holds (the model's
   fitted length scales give it some skill even on noise: in 6-D on 93-100 % of sets of 12
   to 48 Gaussian draws), but it does once the model's own trials crowd around a lucky draw,
-  and the design goes on from there. With the bump's flat part drawn with noise of sd
-  0.001 (20 seeds, 60 trials, concurrency 1), the sampler found the bump in 17 sweeps of
+  and the design goes on from there. With noise of sd 0.001 on every result of that bump
+  (20 seeds, 60 trials, concurrency 1), the sampler found the bump in 17 sweeps of
   20 in 6-D and 19 in 3-D, against 8 and 13 without the test (Optuna's TPE 8 and 17, its
   GP 7 and 11). Noise-free, it changed 12 of 660 held-out runs of ``benchmarks/samplers.py``
   (Branin, Ackley and Levy: a rugged function's first results may look like noise). Once
@@ -567,10 +567,12 @@ def expected_improvement(mean: np.ndarray, sd: np.ndarray, best: float) -> np.nd
 
 def without_outlier(values: np.ndarray) -> bool:
     """Whether every value lies within ``NOISE_OUTLIER`` robust standard deviations (1.4826
-    times the median absolute deviation) of their median, as Gaussian noise does: past 5 in
-    about 1 sweep in 100 of 20 to 1000 draws. A metric's values over a space mostly do not
-    (Hartmann-6 at 20 Sobol points: a median of 10), nor do they once a trial found where a
-    flat metric moves. False where more than half the values are the same."""
+    times the median absolute deviation) of their median, as Gaussian noise does: some
+    draw lies past 5 in 3-5 % of sets of 8 to 12 draws, 1.4 % of 20 and 0.1-0.4 % of 40 to
+    1000. A metric's values over a space often do not (Hartmann-6 at 20 Sobol points: a
+    median of 10 robust sds; but Levy and Ackley 2.2-2.7, like noise), nor do they once a
+    trial found where a flat metric moves. False where more than half the values are the
+    same."""
     centre = float(np.median(values))
     deviations = np.abs(values - centre)
     spread = 1.4826 * float(np.median(deviations))
