@@ -485,7 +485,7 @@ def test_noise_has_no_outlier_and_gives_a_model_no_predictive_skill() -> None:
     assert predictive_skill(GaussianProcess(x, smooth, theta)) > 0.5
     noise = _standardise(draws)
     assert predictive_skill(GaussianProcess(x, noise, theta)) < 0.0
-    # the same noise, the model sure there is none: far worse than the mean and spread
+    # the same noise, the model sure there is none: worse than with noise allowed for
     assert predictive_skill(GaussianProcess(x, noise, theta)) < predictive_skill(
         GaussianProcess(x, noise, np.concatenate([theta[:-1], [math.log(0.5)]]))
     )
