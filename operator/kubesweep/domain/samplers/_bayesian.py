@@ -570,7 +570,7 @@ def without_outlier(values: np.ndarray) -> bool:
     times the median absolute deviation) of their median, as Gaussian noise does: some
     draw lies past 5 in 3-5 % of sets of 8 to 12 draws, 1.4 % of 20 and 0.1-0.4 % of 40 to
     1000. A metric's values over a space often do not (Hartmann-6 at 20 Sobol points: a
-    median of 10 robust sds; but Levy and Ackley 2.2-2.7, like noise), nor do they once a
+    median of 10 robust sds; but Levy and Ackley 2.1-2.7, like noise), nor do they once a
     trial found where a flat metric moves. False where more than half the values are the
     same."""
     centre = float(np.median(values))
