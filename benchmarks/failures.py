@@ -34,7 +34,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 # isort: split
 
-import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -44,8 +43,7 @@ import stats
 from environment import describe
 from problems import Problem, synthetic
 
-from kubesweep.domain.planner import SweepSpec
-from kubesweep.domain.samplers import Sampler
+from kubesweep.domain.samplers import BayesianSampler
 from kubesweep.domain.space import ParameterValue
 from kubesweep.domain.trials import TrialRecord
 
@@ -98,23 +96,13 @@ def lost(seed: int, number: int) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < FLAKY
 
 
-class Blind:
-    """A sampler that never sees failed trials (the baseline)."""
-
-    def __init__(self, sampler: Sampler) -> None:
-        self._sampler = sampler
-        self.size = sampler.size
+class Blind(BayesianSampler):
+    """Our bayesian sampler never seeing failed trials (the baseline)."""
 
     def suggest(
         self, index: int, history: Sequence[TrialRecord]
     ) -> dict[str, ParameterValue] | None:
-        return self._sampler.suggest(index, [r for r in history if not r.phase.failed])
-
-
-@dataclasses.dataclass(frozen=True)
-class BlindSpec(SweepSpec):
-    def sampler(self) -> Sampler:
-        return Blind(super().sampler())
+        return super().suggest(index, [r for r in history if not r.phase.failed])
 
 
 def run_ours(
@@ -123,7 +111,7 @@ def run_ours(
     blind = kind == "bayesian blind"
     result = samplers.simulated(
         "bayesian" if blind else kind, problem, trials, concurrency, seed,
-        failing(problem, case, seed), BlindSpec if blind else SweepSpec,
+        failing(problem, case, seed), Blind if blind else None,
     )  # fmt: skip
     failed = sum(1 for t in result.trials if t.record.phase.failed)
     best = result.final_plan.best_trial

@@ -47,7 +47,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 # isort: split
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,8 +55,7 @@ import numpy as np
 from environment import describe
 from problems import Param, Problem
 
-from kubesweep.domain.planner import SweepSpec
-from kubesweep.domain.samplers import BayesianSampler, Sampler
+from kubesweep.domain.samplers import BayesianSampler
 from kubesweep.domain.space import ParameterValue
 from kubesweep.domain.trials import TrialRecord
 
@@ -121,28 +119,16 @@ class ModelOnFlat(BayesianSampler):
     def _flat(self, observed: list[tuple[int, list[float], float]]) -> bool:
         return False
 
-    def _noise(self, x: np.ndarray, raw: np.ndarray, y: np.ndarray, theta: np.ndarray) -> bool:
+    def _noise(self, *args: object, **kwargs: object) -> bool:
         return False
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelOnFlatSpec(SweepSpec):
-    def sampler(self) -> Sampler:
-        return ModelOnFlat(self.space, seed=self.sampling.seed, objective=self.objective)
 
 
 class NoNoiseTest(BayesianSampler):
     """Our bayesian sampler fitting its model on results that look like noise (the
     baseline where every result is noisy)."""
 
-    def _noise(self, x: np.ndarray, raw: np.ndarray, y: np.ndarray, theta: np.ndarray) -> bool:
+    def _noise(self, *args: object, **kwargs: object) -> bool:
         return False
-
-
-@dataclasses.dataclass(frozen=True)
-class NoNoiseTestSpec(SweepSpec):
-    def sampler(self) -> Sampler:
-        return NoNoiseTest(self.space, seed=self.sampling.seed, objective=self.objective)
 
 
 class ModelOnceFailed(BayesianSampler):
@@ -159,16 +145,10 @@ class ModelOnceFailed(BayesianSampler):
         return self._none_failed and super()._flat(observed)
 
 
-@dataclasses.dataclass(frozen=True)
-class ModelOnceFailedSpec(SweepSpec):
-    def sampler(self) -> Sampler:
-        return ModelOnceFailed(self.space, seed=self.sampling.seed, objective=self.objective)
-
-
-BASELINES: dict[str, type[SweepSpec]] = {
-    "bayesian on flat results": ModelOnFlatSpec,
-    "bayesian without the noise test": NoNoiseTestSpec,
-    "bayesian model once a trial failed": ModelOnceFailedSpec,
+BASELINES: dict[str, samplers.Baseline] = {
+    "bayesian on flat results": ModelOnFlat,
+    "bayesian without the noise test": NoNoiseTest,
+    "bayesian model once a trial failed": ModelOnceFailed,
 }
 
 
@@ -189,7 +169,7 @@ def run_ours(
 ) -> list[dict[str, Any] | None]:  # fmt: skip
     result = samplers.simulated(
         "sobol" if kind == "sobol" else "bayesian", problem, TRIALS, concurrency, seed,
-        evaluate, BASELINES.get(kind, SweepSpec),
+        evaluate, BASELINES.get(kind),
     )  # fmt: skip
     trials = sorted(result.trials, key=lambda t: t.record.index)
     return [dict(t.record.parameters) if t.record.history else None for t in trials]

@@ -36,7 +36,6 @@ import samplers  # first: it sets the BLAS threads and kernels before numpy load
 
 # isort: split
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -45,8 +44,7 @@ import numpy as np
 from environment import describe
 from problems import Problem, all_problems, branin, hartmann3, on_grid
 
-from kubesweep.domain.planner import SweepSpec
-from kubesweep.domain.samplers import BayesianSampler, Sampler
+from kubesweep.domain.samplers import BayesianSampler
 from kubesweep.domain.trials import TrialRecord
 
 SAMPLERS = ("bayesian", "bayesian repeating", "TPE", "GP")
@@ -76,12 +74,6 @@ class Repeating(BayesianSampler):
         return self._initial_design.suggest(index, history)
 
 
-@dataclasses.dataclass(frozen=True)
-class RepeatingSpec(SweepSpec):
-    def sampler(self) -> Sampler:
-        return Repeating(self.space, seed=self.sampling.seed, objective=self.objective)
-
-
 def repeats(configurations: list[dict[str, Any]]) -> int:
     """How many of the configurations an earlier one has already."""
     keys = [json.dumps(c, sort_keys=True) for c in configurations]
@@ -96,7 +88,7 @@ def run(kind: str, name: str, trials: int, concurrency: int, seed: int) -> tuple
         return repeats([t.params for t in study.trials]), float(study.best_value)
     result = samplers.simulated(
         "bayesian", problem, trials, concurrency, seed,
-        spec_type=RepeatingSpec if kind == "bayesian repeating" else SweepSpec,
+        baseline=Repeating if kind == "bayesian repeating" else None,
     )  # fmt: skip
     best = result.final_plan.best_trial
     assert best is not None

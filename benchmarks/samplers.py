@@ -46,6 +46,7 @@ if platform.machine() in ("x86_64", "AMD64"):
     os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -53,7 +54,7 @@ import warnings  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from collections.abc import Callable, Iterator, Sequence  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from typing import Any, TypeVar  # noqa: E402
+from typing import Any, Protocol, TypeVar  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -66,6 +67,7 @@ from problems import Problem, all_problems  # noqa: E402
 from kubesweep.domain.planner import Limits, SweepSpec  # noqa: E402
 from kubesweep.domain.samplers import (  # noqa: E402
     BayesianSampler,
+    Sampler,
     SamplingConfig,
     SamplingRule,
     SamplingType,
@@ -91,6 +93,23 @@ def sampling_config(kind: str, seed: int) -> SamplingConfig:
     }[kind]
 
 
+class Baseline(Protocol):
+    """What builds a benchmark's baseline sampler: a subclass of ours, for example."""
+
+    def __call__(self, space: SearchSpace, *, seed: int, objective: Objective) -> Sampler: ...
+
+
+def _spec_of(baseline: Baseline) -> type[SweepSpec]:
+    """A kind of SweepSpec whose sampler ``baseline`` builds."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Spec(SweepSpec):
+        def sampler(self) -> Sampler:
+            return baseline(self.space, seed=self.sampling.seed, objective=self.objective)
+
+    return Spec
+
+
 def simulated(
     kind: str,
     problem: Problem,
@@ -98,11 +117,12 @@ def simulated(
     concurrency: int,
     seed: int,
     evaluate: Callable[[dict[str, Any]], float] | None = None,
-    spec_type: type[SweepSpec] = SweepSpec,
+    baseline: Baseline | None = None,
 ) -> SimulationResult:
     """A sweep of our sampler ``kind`` (one of OURS) minimising the problem (or ``evaluate``),
-    run to its end by the simulator; ``spec_type`` gives a benchmark its baseline sampler."""
-    spec = spec_type(
+    run to its end by the simulator; ``baseline``, if given, builds the sampler instead (a
+    benchmark's baseline: a variant of ours), from the space, seed and objective."""
+    spec = (SweepSpec if baseline is None else _spec_of(baseline))(
         Objective("f", Goal.MINIMIZE),
         problem.space(),
         sampling_config(kind, seed),

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from kubesweep.domain.trials import TrialPhase, TrialRecord
+from kubesweep.domain.space import SearchSpace, Uniform
+from kubesweep.domain.trials import Goal, Objective, TrialPhase, TrialRecord
 from tests.unit.conftest import load_benchmark
 
+OBJECTIVE = Objective("f", Goal.MINIMIZE)
 OPTIMA = {  # where each function takes its minimum
     "branin": [math.pi, 2.275],
     "hartmann3": [0.114614, 0.555649, 0.852547],
@@ -69,15 +71,16 @@ def test_flaky_failures_hit_the_same_trial_numbers_whatever_the_parameters(
     assert failed(1, 1.0) != first
 
 
-def test_the_baseline_never_sees_a_failed_trial(failures: ModuleType) -> None:
+def test_the_baseline_never_sees_a_failed_trial(
+    failures: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[Any] = []
 
-    class Spy:
-        size = None
+    def spy(self: object, index: int, history: list[TrialRecord]) -> dict[str, float]:
+        seen.append([r.index for r in history])
+        return {"x": 0.5}
 
-        def suggest(self, index: int, history: list[TrialRecord]) -> dict[str, float]:
-            seen.append([r.index for r in history])
-            return {"x": 0.5}
+    monkeypatch.setattr(failures.BayesianSampler, "suggest", spy)
 
     history = [
         TrialRecord.of(0, {"x": 0.1}, TrialPhase.SUCCEEDED, [1.0]),
@@ -85,5 +88,6 @@ def test_the_baseline_never_sees_a_failed_trial(failures: ModuleType) -> None:
         TrialRecord.of(2, {"x": 0.8}, TrialPhase.METRICS_UNAVAILABLE),
         TrialRecord.of(3, {"x": 0.2}, TrialPhase.RUNNING),
     ]
-    assert failures.Blind(Spy()).suggest(4, history) == {"x": 0.5}
+    blind = failures.Blind(SearchSpace.of({"x": Uniform(0, 1)}), seed=0, objective=OBJECTIVE)
+    assert blind.suggest(4, history) == {"x": 0.5}
     assert seen == [[0, 3]]
