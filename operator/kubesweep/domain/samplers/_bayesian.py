@@ -939,9 +939,14 @@ class BayesianSampler:
         y = _warp(raw)
         x = self._encoding(unit)
         theta = self._kernel(x, raw, y)
-        if self._noise(x, raw, y, theta):
+        # up to FIT_LIMIT results, the noise test's first model is the model of them all
+        known = None
+        if len(raw) <= FIT_LIMIT:
+            kept = fit_subset(raw, MODEL_LIMIT)
+            known = GaussianProcess(x[kept], y[kept], theta)
+        if self._noise(x, raw, y, theta, known):
             return None
-        model, best, drawn = self._model(x, raw, y, theta, pending)
+        model, best, drawn = self._model(x, raw, y, theta, pending, known)
         acquisition = Acquisition(model, best, feasibility, drawn)
         candidates = self._candidates(index, unit, y, model.lengths)
         scores, unknown, hope = acquisition.scores_uncertainty_and_hope(self._encoding(candidates))
@@ -960,19 +965,30 @@ class BayesianSampler:
         fitted = y if len(subset) == len(raw) else _warp(raw[subset])
         return fit_kernel(x[subset], fitted, seed=self._seed)
 
-    def _noise(self, x: np.ndarray, raw: np.ndarray, y: np.ndarray, theta: np.ndarray) -> bool:
+    def _noise(
+        self,
+        x: np.ndarray,
+        raw: np.ndarray,
+        y: np.ndarray,
+        theta: np.ndarray,
+        known: GaussianProcess | None = None,
+    ) -> bool:
         """Whether the results look like noise: none is an outlier (``without_outlier``),
         and a model of them (of at most ``FIT_LIMIT``, as the kernel's fit) has no
         predictive skill, with the noise it was fitted with nor with any of
         ``NOISE_LEVELS`` above that (the fit's prior expects little noise, so on a noisy
         metric with a slope the fitted model is too sure of each result to predict the
-        others well)."""
+        others well). ``known``, if given, is the model with the fitted noise, built on
+        the same results already."""
         if not without_outlier(raw):
             return False
         kept = fit_subset(raw, FIT_LIMIT)
         noise = theta[-1]
         for level in (noise, *(math.log(v) for v in NOISE_LEVELS if math.log(v) > noise)):
-            model = GaussianProcess(x[kept], y[kept], np.concatenate([theta[:-1], [level]]))
+            if level == noise and known is not None:
+                model = known
+            else:
+                model = GaussianProcess(x[kept], y[kept], np.concatenate([theta[:-1], [level]]))
             if predictive_skill(model) > 0.0:
                 return False
         return True
@@ -984,15 +1000,18 @@ class BayesianSampler:
         y: np.ndarray,
         theta: np.ndarray,
         pending: list[list[float]],
+        known: GaussianProcess | None = None,
     ) -> tuple[GaussianProcess, float, float]:
         """The GP on the results (and on the pending trials, believed), the bar for
         improvement (the best the model believes some result is), and the best result
-        itself (noise and all: the luckiest draw of a noisy metric)."""
-        # the model's cost grows with the cube of its points and its memory with their
-        # square: past MODEL_LIMIT results it keeps the best half and a spread of the rest
-        kept = fit_subset(raw, MODEL_LIMIT)
-        known_x, known_y = x[kept], y[kept]
-        model = GaussianProcess(known_x, known_y, theta)
+        itself (noise and all: the luckiest draw of a noisy metric). ``known``, if given,
+        is the GP on the results, built already."""
+        if known is None:
+            # the model's cost grows with the cube of its points and its memory with their
+            # square: past MODEL_LIMIT results it keeps the best half and a spread of the rest
+            kept = fit_subset(raw, MODEL_LIMIT)
+            known = GaussianProcess(x[kept], y[kept], theta)
+        known_x, known_y, model = known.x, known.y, known
         # the bar: the best the model believes some result is, not the best result, which
         # with a noisy metric is the luckiest draw (every point then looks worse than it)
         best, drawn = float(model.fitted().max()), float(y.max())
