@@ -45,6 +45,10 @@ if platform.machine() in ("x86_64", "AMD64"):
     # (with its own choice, AVX-512 kernels round differently and the searches part ways)
     os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 
+from kubesweep.allocator import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # as the operator's process has it; Optuna, in the same process, too
+
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import json  # noqa: E402
@@ -229,11 +233,13 @@ def latency_history(
     return space, history, points[:observations], values[:observations]
 
 
-def latency(observations: int, dimensions: int = 6, repeats: int = 5) -> dict[str, float]:
+def latency(
+    observations: int, dimensions: int = 6, repeats: int = 5, rivals: bool = True
+) -> dict[str, float]:
     """Milliseconds for one suggestion after ``observations`` results, in ``dimensions``-D:
-    ours with a refit and with the kernel reused, Optuna TPE and GP. Each is the median of
-    ``repeats`` runs (sampler seeds 0, 1, ...: each of ours starts with its fit not cached),
-    after one warm-up suggestion per sampler that is not counted."""
+    ours with a refit and with the kernel reused, and (``rivals``) Optuna TPE and GP. Each
+    is the median of ``repeats`` runs (sampler seeds 0, 1, ...: each of ours starts with its
+    fit not cached), after one warm-up suggestion per sampler that is not counted."""
     import optuna
 
     _quiet_optuna()
@@ -251,7 +257,7 @@ def latency(observations: int, dimensions: int = 6, repeats: int = 5) -> dict[st
         sampler = BayesianSampler(space, seed=seed % 1000, objective=Objective("f", Goal.MINIMIZE))
         timed("ours, refit", sampler.suggest, observations, history)
         timed("ours, kernel reused", sampler.suggest, observations + 1, history)
-        for kind in ("TPE", "GP"):
+        for kind in ("TPE", "GP") if rivals else ():
             study = optuna.create_study(
                 direction="minimize", sampler=_optuna_sampler(kind, seed % 1000)
             )

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import yaml
 
 from kubesweep import __version__
+from kubesweep.allocator import keep_freed_memory
 from kubesweep.api.convert import to_sweep_spec
 from kubesweep.api.crd import render_crds
 from kubesweep.api.models import SweepJob
@@ -522,6 +523,7 @@ _seed = _whole_number(0, 2**32 - 1)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    keep_freed_memory()  # a suggestion's arrays stay off the kernel's page faults
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
     stdout = out or sys.stdout
