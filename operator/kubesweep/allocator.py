@@ -4,14 +4,14 @@ glibc's malloc serves a block of more than ``M_MMAP_THRESHOLD`` with a mapping o
 (128 KiB at first; each such block freed raises it to that block's size, up to 32 MiB), and
 hands the top of its heap back to the kernel once more than ``M_TRIM_THRESHOLD`` of it is
 free (twice the first). A suggestion allocates and frees arrays of a few hundred KiB to a
-few MiB thousands of times (the kernel's fit alone evaluates its likelihood some 30 times,
+few MiB hundreds of times (the kernel's fit alone evaluates its likelihood some 30 times,
 each on a dozen 187 x 187 matrices at 200 results), so with those defaults much of that
 memory goes back to the kernel and returns as fresh pages that it zeroes and maps again:
-1800-2600 page faults per suggestion at 200 results, 2900-4000 at 1000. With blocks up to
-32 MiB from the heap, and up to 64 MiB of it kept free, a suggestion at 200 results has
-none to 160 of them and takes 41-48 ms instead of 48-52 with a refit, 15-17 instead of
-19-21 without; the process's peak memory is the same
-(``python benchmarks/threads.py --allocator``).
+about 2600 page faults per suggestion at 200 results. With blocks up to 32 MiB from the
+heap, and up to 16 MiB of it kept free, 164, and a suggestion there takes 41-43 ms instead
+of 45-46 with a refit, 14-15 instead of 18-19 without (four runs of five; at 1000 results,
+where glibc's own thresholds have risen as far, the same within the noise); the process's
+peak memory is the same (``python benchmarks/threads.py --allocator``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ import os
 MMAP_THRESHOLD = 32 << 20
 """Blocks up to this size come from the heap (glibc's largest dynamic threshold)."""
 
-TRIM_THRESHOLD = 64 << 20
-"""Up to this much free memory at the top of the heap stays with the process."""
+TRIM_THRESHOLD = 16 << 20
+"""Up to this much free memory at the top of a heap stays with the process: enough for a
+suggestion at 200 results, and less than glibc itself keeps once a suggestion at 1000 has
+freed its arrays (twice the largest, 12 MiB). The operator runs its handlers on a pool of
+threads, each with a heap of its own (glibc's arenas), and each keeps up to this much."""
 
 _M_TRIM_THRESHOLD = -1  # mallopt's parameters, from glibc's malloc.h
 _M_MMAP_THRESHOLD = -3

@@ -16,8 +16,9 @@ import pytest
 import kubesweep.cli
 from kubesweep.allocator import malloc_set_by_environment
 
-# Frees 16 MiB of blocks of 2 MiB at a time, 20 times over: with glibc's defaults the top
-# of the heap goes back to the kernel each time, and comes back as pages faulted in anew.
+# Frees 8 MiB of blocks of 2 MiB at a time, 20 times over: with glibc's defaults the top
+# of the heap goes back to the kernel each time (past twice the largest block freed), and
+# comes back as pages faulted in anew.
 CHILD = """
 import json, resource
 import numpy as np
@@ -26,7 +27,7 @@ from kubesweep.allocator import keep_freed_memory
 kept = keep_freed_memory()
 
 def churn():
-    blocks = [np.ones(1 << 18) for _ in range(8)]
+    blocks = [np.ones(1 << 18) for _ in range(4)]
     del blocks
 
 churn()
@@ -65,7 +66,7 @@ def test_freed_memory_is_kept_and_the_environment_can_keep_glibc_defaults() -> N
     default = child(GLIBC_TUNABLES="glibc.malloc.tcache_count=7")
     assert kept["kept"] is True
     assert default["kept"] is False
-    # 20 x 16 MiB is 81920 pages of 4 KiB (fewer with transparent huge pages)
+    # 20 x 8 MiB is 40960 pages of 4 KiB (fewer with transparent huge pages)
     assert kept["faults"] * 10 < default["faults"], (kept, default)
 
 
