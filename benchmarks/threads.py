@@ -40,7 +40,7 @@ def _child(observations: list[int]) -> None:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         timings = samplers.latency(n, repeats=REPEATS, rivals=False)
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-        # two suggestions per repeat and per warm-up, the first of them setting up the history
+        # two suggestions in each repeat and in the warm-up (building the history counts too)
         result[str(n)] = {**{k: timings[k] for k in KEYS}, "faults": faults / (2 * REPEATS + 2)}
     result["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
