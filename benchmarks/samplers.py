@@ -45,10 +45,6 @@ if platform.machine() in ("x86_64", "AMD64"):
     # (with its own choice, AVX-512 kernels round differently and the searches part ways)
     os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 
-from kubesweep.allocator import keep_freed_memory  # noqa: E402
-
-keep_freed_memory()  # as the operator's process has it; Optuna, in the same process, too
-
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import json  # noqa: E402
@@ -85,6 +81,8 @@ THEIRS = ("Random", "QMC", "TPE", "TPE-noliar", "GP")
 RIVALS = ("TPE", "TPE-noliar", "GP")
 SOLVED = 1e-3
 """A regret below this fraction of random search's median regret counts as solved."""
+LATENCY_PASSES = 3
+"""Passes of the latency table over its sizes: each figure is their median."""
 QUICK_PROBLEMS = ("branin", "hartmann6", "hpobench-australian", "svc-breast-cancer")
 
 
@@ -416,14 +414,22 @@ def plot(
     figure.savefig(path, dpi=110)
 
 
-def latency_table(sizes: tuple[int, ...]) -> list[str]:
-    table = {n: latency(n) for n in sizes}
+def latency_table(sizes: tuple[int, ...], passes: int = LATENCY_PASSES) -> list[str]:
+    """The latency at each size: the median of ``passes`` passes over all the sizes in
+    turn, so that a slow spell of a shared machine (all columns half as slow again, for a
+    minute) falls on one pass of a size rather than on all its figures."""
+    runs = [{n: latency(n) for n in sizes} for _ in range(passes)]
+    table = {
+        n: {k: float(np.median([run[n][k] for run in runs])) for k in runs[0][n]} for n in sizes
+    }
     columns = list(table[sizes[0]])
     lines = [
         "",
-        "Suggestion latency, milliseconds, 6 parameters, one process, median of 5 "
-        "samplers after a warm-up (ours refits its kernel at every result up to 30, "
-        "then at 10 % growth; in between it reuses the kernel):",
+        "Suggestion latency, milliseconds, 6 parameters, one process with malloc as glibc "
+        "sets it (the operator sets its own: benchmarks/threads.py --allocator), the median of "
+        f"{passes} passes over the sizes of the median of 5 samplers after a warm-up (ours "
+        "refits its kernel at every result up to 30, then at 10 % growth; in between it "
+        "reuses the kernel):",
         "",
         "| observations | " + " | ".join(columns) + " |",
         "|---" * (1 + len(columns)) + "|",

@@ -31,6 +31,9 @@ GLIBC_DEFAULTS = "glibc.malloc.tcache_count=7"
 
 
 def _child(observations: list[int]) -> None:
+    from kubesweep.allocator import keep_freed_memory
+
+    keep_freed_memory()  # as the operator does, unless the environment sets malloc up
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import samplers  # after the environment is set
 
