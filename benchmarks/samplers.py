@@ -232,12 +232,18 @@ def latency_history(
 
 
 def latency(
-    observations: int, dimensions: int = 6, repeats: int = 5, rivals: bool = True
+    observations: int,
+    dimensions: int = 6,
+    repeats: int = 5,
+    rivals: bool = True,
+    first_seed: int = 0,
 ) -> dict[str, float]:
     """Milliseconds for one suggestion after ``observations`` results, in ``dimensions``-D:
     ours with a refit and with the kernel reused, and (``rivals``) Optuna TPE and GP. Each
-    is the median of ``repeats`` runs (sampler seeds 0, 1, ...: each of ours starts with its
-    fit not cached), after one warm-up suggestion per sampler that is not counted."""
+    is the median of ``repeats`` runs (sampler seeds ``first_seed``, ``first_seed`` + 1,
+    ...: each of ours starts with its fit not cached, as long as the seeds are new to the
+    process), after one warm-up suggestion per sampler (the seed before) that is not
+    counted."""
     import optuna
 
     _quiet_optuna()
@@ -251,14 +257,13 @@ def latency(
         call(*args)
         timings[key].append(time.perf_counter() - started)
 
-    for seed in range(-1, repeats):  # seed -1 warms up
-        sampler = BayesianSampler(space, seed=seed % 1000, objective=Objective("f", Goal.MINIMIZE))
+    for offset in range(-1, repeats):  # the seed before the first warms up
+        seed = (first_seed + offset) % 1000
+        sampler = BayesianSampler(space, seed=seed, objective=Objective("f", Goal.MINIMIZE))
         timed("ours, refit", sampler.suggest, observations, history)
         timed("ours, kernel reused", sampler.suggest, observations + 1, history)
         for kind in ("TPE", "GP") if rivals else ():
-            study = optuna.create_study(
-                direction="minimize", sampler=_optuna_sampler(kind, seed % 1000)
-            )
+            study = optuna.create_study(direction="minimize", sampler=_optuna_sampler(kind, seed))
             study.add_trials(
                 optuna.trial.create_trial(
                     params=dict(zip(names, map(float, p), strict=True)),
@@ -418,7 +423,8 @@ def latency_table(sizes: tuple[int, ...], passes: int = LATENCY_PASSES) -> list[
     """The latency at each size: the median of ``passes`` passes over all the sizes in
     turn, so that a slow spell of a shared machine (all columns half as slow again, for a
     minute) falls on one pass of a size rather than on all its figures."""
-    runs = [{n: latency(n) for n in sizes} for _ in range(passes)]
+    # each pass with seeds of its own: a seed's kernel fit would be cached from the last
+    runs = [{n: latency(n, first_seed=10 * p) for n in sizes} for p in range(passes)]
     table = {
         n: {k: float(np.median([run[n][k] for run in runs])) for k in runs[0][n]} for n in sizes
     }

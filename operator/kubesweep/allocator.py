@@ -1,6 +1,6 @@
 """The process's memory allocator, set for the bayesian sampler's arrays.
 
-glibc's malloc serves a block of more than ``M_MMAP_THRESHOLD`` with a mapping of its own
+glibc's malloc serves a block of ``M_MMAP_THRESHOLD`` or more with a mapping of its own
 (128 KiB at first; each such block freed raises it to that block's size, up to 32 MiB), and
 hands the top of its heap back to the kernel once more than ``M_TRIM_THRESHOLD`` of it is
 free (twice the first). A suggestion allocates and frees arrays of a few hundred KiB to a
@@ -10,7 +10,7 @@ memory goes back to the kernel and returns as fresh pages that it zeroes and map
 about 2600 page faults per suggestion at 200 results. With blocks up to 32 MiB from the
 heap, and up to 16 MiB of it kept free, 164, and a suggestion there takes 41-43 ms instead
 of 45-46 with a refit, 14-15 instead of 18-19 without (four runs of five; at 1000 results,
-where glibc's own thresholds have risen as far, the same within the noise); the process's
+where glibc's own thresholds have risen past these, the same within the noise); the process's
 peak memory is the same (``python benchmarks/threads.py --allocator``).
 """
 
@@ -25,7 +25,7 @@ MMAP_THRESHOLD = 32 << 20
 TRIM_THRESHOLD = 16 << 20
 """Up to this much free memory at the top of a heap stays with the process: enough for a
 suggestion at 200 results, and less than glibc itself keeps once a suggestion at 1000 has
-freed its arrays (twice the largest, 12 MiB). The operator runs its handlers on a pool of
+freed its arrays (twice the largest of them: 24 MiB). The operator runs its handlers on a pool of
 threads, each with a heap of its own (glibc's arenas), and each keeps up to this much."""
 
 _M_TRIM_THRESHOLD = -1  # mallopt's parameters, from glibc's malloc.h
