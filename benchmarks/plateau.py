@@ -112,22 +112,19 @@ def case_function(name: str, case: str, seed: int) -> Callable[[dict[str, Any]],
     return evaluate
 
 
-class ModelOnFlat(BayesianSampler):
-    """Our bayesian sampler fitting its model on results that are all the same, or that
-    look like noise (the baseline)."""
-
-    def _flat(self, observed: list[tuple[int, list[float], float]]) -> bool:
-        return False
-
-    def _noise(self, *args: object, **kwargs: object) -> bool:
-        return False
-
-
 class NoNoiseTest(BayesianSampler):
     """Our bayesian sampler fitting its model on results that look like noise (the
     baseline where every result is noisy)."""
 
     def _noise(self, *args: object, **kwargs: object) -> bool:
+        return False
+
+
+class ModelOnFlat(NoNoiseTest):
+    """Our bayesian sampler fitting its model on results that are all the same, or that
+    look like noise (the baseline)."""
+
+    def _flat(self, observed: list[tuple[int, list[float], float]]) -> bool:
         return False
 
 

@@ -26,14 +26,13 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   20 in 6-D and 19 in 3-D, against 8 and 13 without the test (Optuna's TPE 8 and 17, its
   GP 7 and 11). Noise-free, it changed 12 of 660 held-out runs of ``benchmarks/samplers.py``
   (Branin, Ackley and Levy: a rugged function's first results may look like noise). Once
-  some trial has
-  failed, that design passes over its points less than ``FINISHING`` likely to finish (the
-  failure model below): with a tenth of the trials lost at random it found the bump in 74
-  sweeps of 80, and in 42 when the first failure handed the search to the model. Where the
-  space has finitely many configurations (choices, integers and quantised values only), a
-  design trial takes the first point of the sequence, from its own index on, whose
-  configuration no other trial has: in 16 trials planned at once on grids of 24 and 25
-  configurations, the sequence alone repeated a median of 2 and 3
+  some trial has failed, that design passes over its points less than ``FINISHING``
+  likely to finish (the failure model below): with a tenth of the trials lost at random it
+  found the bump in 74 sweeps of 80, and in 42 when the first failure handed the search to
+  the model. Where the space has finitely many configurations (choices, integers and
+  quantised values only), a design trial takes the first point of the sequence, from its
+  own index on, whose configuration no other trial has: in 16 trials planned at once on
+  grids of 24 and 25 configurations, the sequence alone repeated a median of 2 and 3
   (``benchmarks/repeats.py``).
 - Model: a Matérn 5/2 kernel with one length scale per coordinate, a signal and a noise
   variance, fitted by maximising the marginal likelihood times weak priors (length scales
@@ -940,10 +939,7 @@ class BayesianSampler:
         x = self._encoding(unit)
         theta = self._kernel(x, raw, y)
         # up to FIT_LIMIT results, the noise test's first model is the model of them all
-        known = None
-        if len(raw) <= FIT_LIMIT:
-            kept = fit_subset(raw, MODEL_LIMIT)
-            known = GaussianProcess(x[kept], y[kept], theta)
+        known = self._known(x, raw, y, theta) if len(raw) <= FIT_LIMIT else None
         if self._noise(x, raw, y, theta, known):
             return None
         model, best, drawn = self._model(x, raw, y, theta, pending, known)
@@ -993,6 +989,15 @@ class BayesianSampler:
                 return False
         return True
 
+    def _known(
+        self, x: np.ndarray, raw: np.ndarray, y: np.ndarray, theta: np.ndarray
+    ) -> GaussianProcess:
+        """The GP on the results. Its cost grows with the cube of its points and its memory
+        with their square: past MODEL_LIMIT results it keeps the best half and a spread of
+        the rest."""
+        kept = fit_subset(raw, MODEL_LIMIT)
+        return GaussianProcess(x[kept], y[kept], theta)
+
     def _model(
         self,
         x: np.ndarray,
@@ -1007,10 +1012,7 @@ class BayesianSampler:
         itself (noise and all: the luckiest draw of a noisy metric). ``known``, if given,
         is the GP on the results, built already."""
         if known is None:
-            # the model's cost grows with the cube of its points and its memory with their
-            # square: past MODEL_LIMIT results it keeps the best half and a spread of the rest
-            kept = fit_subset(raw, MODEL_LIMIT)
-            known = GaussianProcess(x[kept], y[kept], theta)
+            known = self._known(x, raw, y, theta)
         known_x, known_y, model = known.x, known.y, known
         # the bar: the best the model believes some result is, not the best result, which
         # with a noisy metric is the luckiest draw (every point then looks worse than it)
