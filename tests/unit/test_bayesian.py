@@ -39,6 +39,8 @@ from kubesweep.domain.samplers._bayesian import (
     GaussianProcess,
     _Likelihood,
     _matern52,
+    _normal_cdf,
+    _normal_pdf,
     _standardise,
     _warp,
     expected_improvement,
@@ -303,6 +305,17 @@ def test_yeojohnson_agrees_with_scipy(case: int) -> None:
     assert yeojohnson_power(values) == pytest.approx(expected, abs=1e-3)
     for power in (0.0, 0.5, 1.0, 2.0, expected):
         assert np.allclose(yeojohnson(values, power), stats.yeojohnson(values, power))
+
+
+def test_the_normal_cdf_and_pdf_are_scipys_to_the_bit() -> None:
+    # the sampler's own copies skip scipy.stats' argument checks; the suggestions (and so
+    # every saved benchmark run) depend on their last bit
+    z = np.concatenate(
+        [np.random.default_rng(0).standard_normal(10000) * 12, [0.0, -0.0, 40.0, -40.0]]
+    )
+    z = np.concatenate([z, [np.inf, -np.inf, np.nan]])
+    assert np.array_equal(_normal_cdf(z), stats.norm.cdf(z), equal_nan=True)
+    assert np.array_equal(_normal_pdf(z), stats.norm.pdf(z), equal_nan=True)
 
 
 def test_kernel_refit_schedule() -> None:

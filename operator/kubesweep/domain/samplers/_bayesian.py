@@ -118,7 +118,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy.linalg import lapack
 from scipy.optimize import minimize, minimize_scalar
-from scipy.stats import norm, qmc
+from scipy.special import ndtr
+from scipy.stats import qmc
 
 from kubesweep.domain.errors import SpecError
 from kubesweep.domain.samplers._random import SobolSampler
@@ -205,6 +206,23 @@ def _matern_shape(r: np.ndarray, signal: float, decay: np.ndarray) -> np.ndarray
     result += np.add(1.0, r, out=r)
     result *= signal
     result *= decay
+    return result
+
+
+_SQRT_TAU = float(np.sqrt(2 * np.pi))
+
+
+# The standard normal's cdf and pdf as scipy.stats.norm computes them (the same bits),
+# without its checks of arguments: at 200 results those took 1.5 ms of a 16 ms suggestion
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    result: np.ndarray = ndtr(z)
+    return result
+
+
+def _normal_pdf(z: np.ndarray) -> np.ndarray:
+    result: np.ndarray = np.exp(-(z**2) / 2.0) / _SQRT_TAU
     return result
 
 
@@ -436,7 +454,7 @@ class GaussianProcess:
         """EI at each point and its gradient in the point's coordinates."""
         mean, sd, mean_gradient, variance_gradient = self.moments_and_gradients(points)
         z = (mean - best) / sd
-        cdf, pdf = norm.cdf(z), norm.pdf(z)
+        cdf, pdf = _normal_cdf(z), _normal_pdf(z)
         value = (mean - best) * cdf + sd * pdf
         gradient = cdf[:, None] * mean_gradient + (pdf / (2.0 * sd))[:, None] * variance_gradient
         return value, gradient
@@ -560,7 +578,7 @@ class Encoding:
 
 def expected_improvement(mean: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
     z = (mean - best) / sd
-    result: np.ndarray = (mean - best) * norm.cdf(z) + sd * norm.pdf(z)
+    result: np.ndarray = (mean - best) * _normal_cdf(z) + sd * _normal_pdf(z)
     return result
 
 
@@ -616,7 +634,7 @@ class Feasibility:
 
     def probability(self, points: np.ndarray) -> np.ndarray:
         mean, sd = self.model.predict(points)
-        result: np.ndarray = norm.cdf((1.0 + mean) / sd)
+        result: np.ndarray = _normal_cdf((1.0 + mean) / sd)
         return result
 
     def probability_and_gradient(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -626,7 +644,7 @@ class Feasibility:
         slope = mean_gradient / sd[:, None] - ((1.0 + mean) / (2.0 * sd**3))[:, None] * (
             variance_gradient
         )
-        return norm.cdf(u), norm.pdf(u)[:, None] * slope
+        return _normal_cdf(u), _normal_pdf(u)[:, None] * slope
 
 
 class Acquisition:
