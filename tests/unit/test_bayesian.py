@@ -310,10 +310,8 @@ def test_yeojohnson_agrees_with_scipy(case: int) -> None:
 def test_the_normal_cdf_and_pdf_are_scipys_to_the_bit() -> None:
     # the sampler's own copies skip scipy.stats' argument checks; the suggestions (and so
     # every saved benchmark run) depend on their last bit
-    z = np.concatenate(
-        [np.random.default_rng(0).standard_normal(10000) * 12, [0.0, -0.0, 40.0, -40.0]]
-    )
-    z = np.concatenate([z, [np.inf, -np.inf, np.nan]])
+    edges = [0.0, -0.0, 40.0, -40.0, np.inf, -np.inf, np.nan]
+    z = np.concatenate([np.random.default_rng(0).standard_normal(10000) * 12, edges])
     assert np.array_equal(_normal_cdf(z), stats.norm.cdf(z), equal_nan=True)
     assert np.array_equal(_normal_pdf(z), stats.norm.pdf(z), equal_nan=True)
 
