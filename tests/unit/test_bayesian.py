@@ -38,7 +38,7 @@ from kubesweep.domain.samplers._bayesian import (
     Feasibility,
     GaussianProcess,
     _Likelihood,
-    _matern52,
+    _matern32,
     _normal_cdf,
     _normal_pdf,
     _standardise,
@@ -279,8 +279,8 @@ def test_kernel_and_likelihood_agree_with_scikit_learn_and_scipy() -> None:
     rng = np.random.default_rng(3)
     x, y = rng.random((40, 4)), rng.standard_normal(40)
     lengths, signal, noise = np.array([0.2, 0.5, 1.5, 3.0]), 1.7, 1e-3
-    expected = signal * Matern(length_scale=lengths, nu=2.5)(x[:7], x)
-    assert np.allclose(_matern52(x[:7], x, lengths, signal), expected, rtol=1e-12, atol=1e-14)
+    expected = signal * Matern(length_scale=lengths, nu=1.5)(x[:7], x)
+    assert np.allclose(_matern32(x[:7], x, lengths, signal), expected, rtol=1e-12, atol=1e-14)
     theta = np.concatenate([np.log(lengths), [math.log(signal), math.log(noise)]])
     value, _ = _Likelihood(x, y)(theta)
     priors = (
@@ -288,7 +288,7 @@ def test_kernel_and_likelihood_agree_with_scikit_learn_and_scipy() -> None:
         + 0.5 * ((math.log(noise) - math.log(1e-4)) / 2.0) ** 2
         + 0.5 * (math.log(signal) / 1.5) ** 2
     )
-    covariance = signal * Matern(length_scale=lengths, nu=2.5)(x) + (noise + 1e-8) * np.eye(40)
+    covariance = signal * Matern(length_scale=lengths, nu=1.5)(x) + (noise + 1e-8) * np.eye(40)
     negative_log_density = -stats.multivariate_normal(np.zeros(40), covariance).logpdf(y)
     assert value - priors == pytest.approx(negative_log_density - 20 * math.log(2 * math.pi))
 

@@ -34,7 +34,7 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   own index on, whose configuration no other trial has: in 16 trials planned at once on
   grids of 24 and 25 configurations, the sequence alone repeated a median of 2 and 3
   (``benchmarks/repeats.py``).
-- Model: a Matérn 5/2 kernel with one length scale per coordinate, a signal and a noise
+- Model: a Matérn 3/2 kernel with one length scale per coordinate, a signal and a noise
   variance, fitted by maximising the marginal likelihood times weak priors (length scales
   near the unit cube's size, little noise; L-BFGS-B with the analytic gradient, from a
   second, random start too while there are at most ``SECOND_START_LIMIT`` observations)
@@ -181,29 +181,27 @@ _FIT_CACHE_LOCK = threading.Lock()  # kopf runs sync handlers on a thread pool
 # operations on the same operands, so the same bits, in fewer passes over memory).
 
 
-def _matern52(a: np.ndarray, b: np.ndarray, lengths: np.ndarray, signal: float) -> np.ndarray:
+def _matern32(a: np.ndarray, b: np.ndarray, lengths: np.ndarray, signal: float) -> np.ndarray:
     r = _scaled_distances(a, b, lengths)
     return _matern_shape(r, signal, np.exp(-r))
 
 
 def _scaled_distances(a: np.ndarray, b: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """sqrt(5) times the distances between the rows of a and of b, in length scales."""
+    """sqrt(3) times the distances between the rows of a and of b, in length scales."""
     scaled_a, scaled_b = a / lengths, b / lengths
     cross = scaled_a @ scaled_b.T
     cross *= -2.0
     squared = (scaled_a**2).sum(axis=1)[:, None] + (scaled_b**2).sum(axis=1)[None, :]
     squared += cross
     np.maximum(squared, 0.0, out=squared)
-    squared *= 5.0
+    squared *= 3.0
     result: np.ndarray = np.sqrt(squared, out=squared)
     return result
 
 
 def _matern_shape(r: np.ndarray, signal: float, decay: np.ndarray) -> np.ndarray:
-    """signal (1 + r + r^2 / 3) e^-r, given decay = e^-r; leaves 1 + r in r."""
-    result: np.ndarray = r * r
-    result /= 3.0
-    result += np.add(1.0, r, out=r)
+    """signal (1 + r) e^-r, given decay = e^-r, computed in r (which it returns)."""
+    result: np.ndarray = np.add(1.0, r, out=r)
     result *= signal
     result *= decay
     return result
@@ -258,7 +256,7 @@ def fit_subset(values: np.ndarray, limit: int = FIT_LIMIT) -> np.ndarray:
 
 class _Likelihood:
     """The negative log posterior of the kernel's parameters (marginal likelihood of a
-    Matérn 5/2 ARD GP times weak priors), with its gradient in the log parameters (log length
+    Matérn 3/2 ARD GP times weak priors), with its gradient in the log parameters (log length
     scales, log signal variance, log noise variance)."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -272,11 +270,11 @@ class _Likelihood:
             self.squared = ((x[:, None, :] - x[None, :, :]) ** 2).transpose(2, 0, 1).reshape(d, -1)
 
     def _distances(self, inverse: np.ndarray) -> np.ndarray:
-        """r = sqrt(5 sum_j (x_ij - x_kj)^2 / l_j^2), an (n, n) matrix."""
+        """r = sqrt(3 sum_j (x_ij - x_kj)^2 / l_j^2), an (n, n) matrix."""
         if self.squared is None:
             return _scaled_distances(self.x, self.x, inverse**-0.5)
         r: np.ndarray = inverse @ self.squared
-        r *= 5.0
+        r *= 3.0
         distances: np.ndarray = np.sqrt(r, out=r).reshape(self.n, self.n)
         return distances
 
@@ -301,7 +299,7 @@ class _Likelihood:
         signal, noise = math.exp(theta[d]), math.exp(theta[d + 1])
         r = self._distances(inverse)
         decay = np.exp(-r)
-        base = _matern_shape(r, signal, decay)  # r is 1 + r from here on
+        base = _matern_shape(r, signal, decay)  # in r's place
         k = base.copy()
         k.flat[:: n + 1] += noise + _JITTER
         factor = _cholesky(k)
@@ -319,8 +317,8 @@ class _Likelihood:
         inner *= 2.0
         inner -= np.outer(alpha, alpha)
         gradient = np.empty_like(theta)
-        weights = np.multiply(decay, (5.0 / 3.0) * signal, out=decay)
-        weights *= r
+        # dk/dlog l_j = 3 s e^-r (x_ij - x_kj)^2 / l_j^2
+        weights = np.multiply(decay, 3.0 * signal, out=decay)
         weights *= inner
         gradient[:d] = 0.5 * self._length_slopes(weights) * inverse
         base *= inner
@@ -377,14 +375,14 @@ def fit_kernel(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
 
 
 class GaussianProcess:
-    """A GP with a Matérn 5/2 ARD kernel of the given log parameters, conditioned on data."""
+    """A GP with a Matérn 3/2 ARD kernel of the given log parameters, conditioned on data."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> None:
         d = x.shape[1]
         self.x, self.y, self.theta = x, y, theta
         self.lengths = np.exp(theta[:d])
         self.signal, noise = float(np.exp(theta[d])), float(np.exp(theta[d + 1]))
-        k = _matern52(x, x, self.lengths, self.signal)
+        k = _matern32(x, x, self.lengths, self.signal)
         self._diagonal = noise + _JITTER  # what the model puts down to noise
         k.flat[:: len(x) + 1] += self._diagonal
         factor = _cholesky(k)
@@ -405,7 +403,7 @@ class GaussianProcess:
         return result
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        cross = _matern52(points, self.x, self.lengths, self.signal)
+        cross = _matern32(points, self.x, self.lengths, self.signal)
         mean = cross @ self.alpha
         half = lapack.dtrtrs(self.factor, cross.T, lower=1)[0]
         variance = self.signal - (half**2).sum(axis=0)
@@ -417,7 +415,7 @@ class GaussianProcess:
         """The posterior mean and standard deviation at each point, and the gradients of the
         mean and of the variance in the point's coordinates.
 
-        For the Matérn 5/2 kernel, dk/dx = -(5/3) s e^-r (1 + r) (x - x_i) / l^2, so the
+        For the Matérn 3/2 kernel, dk/dx = -3 s e^-r (x - x_i) / l^2, so the
         mean's gradient is sum_i alpha_i dk_i/dx and the variance's -2 (K^-1 k)^T dk/dx.
         The work holds (points, observations, features) arrays: past MOMENTS_LIMIT numbers
         (many choice values), a few points at a time.
@@ -433,10 +431,10 @@ class GaussianProcess:
             )
             return mean, sd, mean_gradient, variance_gradient
         difference = (points[:, None, :] - self.x[None, :, :]) / self.lengths**2  # (m, n, d)
-        r = np.sqrt(5.0 * (difference**2 * self.lengths**2).sum(axis=-1))
+        r = np.sqrt(3.0 * (difference**2 * self.lengths**2).sum(axis=-1))
         decay = np.exp(-r)
-        cross = self.signal * (1.0 + r + r * r / 3.0) * decay
-        slope = -(5.0 / 3.0) * self.signal * decay * (1.0 + r)  # (m, n)
+        cross = self.signal * (1.0 + r) * decay
+        slope = -3.0 * self.signal * decay  # (m, n)
         mean = cross @ self.alpha
         half = lapack.dtrtrs(self.factor, cross.T, lower=1)[0]
         variance = np.maximum(self.signal - (half**2).sum(axis=0), 1e-12)
