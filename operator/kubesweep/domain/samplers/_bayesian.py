@@ -52,7 +52,9 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   0.42/0.46/0.58 and 0.68/0.55/0.56 on seeds 0-9, 10-19 and 20-29, against
   0.76/0.99/0.63, 0.49/0.51/0.57 and 0.71/0.66/0.53 with 5/2; Levy solved in 7-9 of 10
   seeds at concurrency 1 and 4 (was 0-2), Rosenbrock's valley worse at concurrency 1
-  (0.79 to 1.22 on seeds 0-9). With noise on every result 3/2 costs: the reported best
+  (0.79 to 1.22 on seeds 0-9); at concurrency 16 after 50 trials, worse on the synthetic
+  problems (1.10-1.20 times 5/2's regret on each set of seeds). With noise on every result
+  3/2 costs: the reported best
   trial's regret (``benchmarks/noise.py``, geometric means at noise 0.01 and 0.1 of the
   typical gap, concurrency 1 and 16) came to 0.24/0.23/1.29/1.32 against
   0.20/0.20/0.97/1.07, as a rougher model takes more of the noise for the function.
