@@ -54,10 +54,9 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   seeds at concurrency 1 and 4 (was 0-2), Rosenbrock's valley worse at concurrency 1
   (0.79 to 1.22 on seeds 0-9); at concurrency 16 after 50 trials, worse on the synthetic
   problems (1.10-1.20 times 5/2's regret on each set of seeds). With noise on every result
-  3/2 costs: the reported best
-  trial's regret (``benchmarks/noise.py``, geometric means at noise 0.01 and 0.1 of the
-  typical gap, concurrency 1 and 16) came to 0.24/0.23/1.29/1.32 against
-  0.20/0.20/0.97/1.07, as a rougher model takes more of the noise for the function.
+  3/2 costs: the reported best trial's regret (``benchmarks/noise.py``, geometric means at
+  noise 0.01 and 0.1 of the typical gap, concurrency 1 and 16) came to 0.24/0.23/1.29/1.32
+  against 0.20/0.20/0.97/1.07, as a rougher model takes more of the noise for the function.
   Choosing one of the two at each refit by its posterior lay between them on the
   noise-free synthetic problems, for a second fit. The figures in the other points were
   measured with 5/2, when each choice was made; the reports under ``benchmarks/results/``
@@ -315,7 +314,7 @@ class _Likelihood:
         signal, noise = math.exp(theta[d]), math.exp(theta[d + 1])
         r = self._distances(inverse)
         decay = np.exp(-r)
-        base = _matern_shape(r, signal, decay)  # in r's place
+        base = _matern_shape(r, signal, decay)  # computed in r's memory: r is gone
         k = base.copy()
         k.flat[:: n + 1] += noise + _JITTER
         factor = _cholesky(k)
@@ -431,8 +430,8 @@ class GaussianProcess:
         """The posterior mean and standard deviation at each point, and the gradients of the
         mean and of the variance in the point's coordinates.
 
-        For the Matérn 3/2 kernel, dk/dx = -3 s e^-r (x - x_i) / l^2, so the
-        mean's gradient is sum_i alpha_i dk_i/dx and the variance's -2 (K^-1 k)^T dk/dx.
+        For the Matérn 3/2 kernel, dk/dx = -3 s e^-r (x - x_i) / l^2, so the mean's gradient
+        is sum_i alpha_i dk_i/dx and the variance's -2 (K^-1 k)^T dk/dx.
         The work holds (points, observations, features) arrays: past MOMENTS_LIMIT numbers
         (many choice values), a few points at a time.
         """
