@@ -448,8 +448,8 @@ class GaussianProcess:
         difference = (points[:, None, :] - self.x[None, :, :]) / self.lengths**2  # (m, n, d)
         r = np.sqrt(3.0 * (difference**2 * self.lengths**2).sum(axis=-1))
         decay = np.exp(-r)
-        cross = self.signal * (1.0 + r) * decay
         slope = -3.0 * self.signal * decay  # (m, n)
+        cross = _matern_shape(r, self.signal, decay)  # r is gone
         mean = cross @ self.alpha
         half = lapack.dtrtrs(self.factor, cross.T, lower=1)[0]
         variance = np.maximum(self.signal - (half**2).sum(axis=0), 1e-12)
