@@ -864,6 +864,23 @@ def test_the_model_sees_choices_as_indicators_and_integers_at_their_value() -> N
     assert features.tolist() == [[1, 0, 0, 0.375, 0.42], [0, 0, 1, 0.625, 0.42]]
     gradient = encode.unit_gradient(np.arange(10.0).reshape(2, 5))
     assert gradient.tolist() == [[0, 0, 4], [0, 0, 9]], "only continuous coordinates move"
+    assert encode.continuous.tolist() == [False, False, True]
+
+
+def test_local_candidates_step_finer_in_continuous_coordinates_than_in_discrete_ones() -> None:
+    # a step much smaller than a slice of a discrete coordinate lands on the configuration
+    # it started from; in a continuous one it still moves (and polishes an optimum)
+    space = SearchSpace.of({"lr": Uniform(0, 1), "layers": RandInt(4)})
+    sampler = BayesianSampler(space, seed=0)
+    centre, spread = 0.5, 0.25  # unit_spread of length scales 0.5
+    candidates = sampler._candidates(
+        7, np.array([[centre, centre]]), np.array([1.0]), np.array([0.5, 0.5])
+    )
+    steps = np.abs(candidates[_bayesian.CANDIDATES :] - centre) / spread  # |normal| x factor
+    continuous, discrete = steps[:, 0], steps[:, 1]
+    assert len(steps) == _bayesian.LOCAL_CANDIDATES
+    assert np.median(continuous) < 0.5 * np.median(discrete)
+    assert (continuous < 0.01).mean() > 3 * (discrete < 0.01).mean()
 
 
 def test_warping_compresses_a_tail_of_bad_results_but_never_the_good_ones() -> None:

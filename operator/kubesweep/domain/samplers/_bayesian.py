@@ -165,6 +165,7 @@ DISCRETE = (RandInt, QUniform, QLogUniform, QNormal, QLogNormal)
 
 CANDIDATES = 1024
 LOCAL_CANDIDATES = 512
+LOCAL_FINEST = 0.01
 REFINED = 10
 STAGNANT = 3e-4
 REFIT_ALWAYS = 30
@@ -574,6 +575,11 @@ class Encoding:
                 result[:, column] = gradient[:, feature]
             feature += width
         return result
+
+    @property
+    def continuous(self) -> np.ndarray:
+        """Per unit coordinate, whether it is continuous (neither a choice nor snapped)."""
+        return np.array([kind == "same" for _, kind, _, _ in self.parts])
 
     def unit_spread(self, lengths: np.ndarray) -> np.ndarray:
         """How far to look around a good point, per unit coordinate: half the fitted length
@@ -1062,8 +1068,11 @@ class BayesianSampler:
     def _candidates(
         self, index: int, unit: np.ndarray, y: np.ndarray, lengths: np.ndarray
     ) -> np.ndarray:
-        """Scrambled Sobol points, then points around the best results, scaled by the
-        fitted length scales."""
+        """Scrambled Sobol points, then points around the best results: a normal step
+        scaled by the fitted length scales (``unit_spread``) and by a factor of the point,
+        drawn uniformly from 0.05 to 1 in discrete coordinates and log-uniformly from
+        ``LOCAL_FINEST`` to 1 in continuous ones, which a much smaller step still moves
+        (in a discrete one it would land on the same configuration)."""
         rng = np.random.default_rng([self._seed, index])
         dimensions = self._space.dimensions
         engine = qmc.Sobol(d=dimensions, scramble=True, seed=rng)
@@ -1072,9 +1081,11 @@ class BayesianSampler:
             candidates = engine.random(CANDIDATES)
         top = unit[np.argsort(-y)[: max(1, min(8, len(y) // 4))]]
         spread = self._encoding.unit_spread(lengths)
-        local = top[rng.integers(len(top), size=LOCAL_CANDIDATES)] + rng.normal(
-            size=(LOCAL_CANDIDATES, dimensions)
-        ) * spread * rng.uniform(0.05, 1.0, size=(LOCAL_CANDIDATES, 1))
+        centres = top[rng.integers(len(top), size=LOCAL_CANDIDATES)]
+        steps = rng.normal(size=(LOCAL_CANDIDATES, dimensions)) * spread
+        coarse = rng.uniform(0.05, 1.0, size=(LOCAL_CANDIDATES, 1))
+        fine = np.exp(rng.uniform(math.log(LOCAL_FINEST), 0.0, size=(LOCAL_CANDIDATES, 1)))
+        local = centres + steps * np.where(self._encoding.continuous, fine, coarse)
         result: np.ndarray = np.vstack([candidates, np.clip(local, 0.0, 1.0)])
         return result
 
