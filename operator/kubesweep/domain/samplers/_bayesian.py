@@ -1080,10 +1080,10 @@ class BayesianSampler:
         self, index: int, unit: np.ndarray, y: np.ndarray, lengths: np.ndarray
     ) -> np.ndarray:
         """Scrambled Sobol points, then points around the best results: a normal step
-        scaled by the fitted length scales (``unit_spread``) and by a factor of the point,
-        drawn uniformly from 0.05 to 1 in discrete coordinates and log-uniformly from
-        ``LOCAL_FINEST`` to 1 in continuous ones, which a much smaller step still moves
-        (in a discrete one it would land on the same configuration)."""
+        scaled by the fitted length scales (``unit_spread``) and by a factor per point,
+        log-uniform from ``LOCAL_FINEST`` to 1 in continuous coordinates and uniform from
+        0.05 to 1 in discrete ones (there a much smaller step lands on the configuration it
+        started from)."""
         rng = np.random.default_rng([self._seed, index])
         dimensions = self._space.dimensions
         engine = qmc.Sobol(d=dimensions, scramble=True, seed=rng)
