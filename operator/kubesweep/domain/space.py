@@ -395,26 +395,34 @@ class SearchSpace:
 _LARGEST_EXPONENT = math.log(sys.float_info.max)
 
 
+def value_count(distribution: Distribution) -> int | None:
+    """How many values ``distribution`` takes at most, if finitely many (choice, randint,
+    quniform, qloguniform); None otherwise."""
+    if isinstance(distribution, Choice):
+        return len(distribution.values)
+    if isinstance(distribution, RandInt):
+        return distribution.upper
+    if isinstance(distribution, QUniform | QLogUniform):
+        low, high = distribution.min_value, distribution.max_value
+        if isinstance(distribution, QLogUniform):
+            if high > _LARGEST_EXPONENT:
+                return None
+            low, high = math.exp(low), math.exp(high)
+        steps = high / distribution.q
+        if not math.isfinite(steps):
+            return None
+        # from_unit rounds each value to a multiple of q: those between the bounds'
+        return round(steps) - round(low / distribution.q) + 1
+    return None
+
+
 def configurations(space: SearchSpace) -> int | None:
     """How many configurations the space has at most, if each parameter takes finitely many
     values (choice, randint, quniform, qloguniform); None otherwise."""
     count = 1
     for _, distribution in space:
-        if isinstance(distribution, Choice):
-            count *= len(distribution.values)
-        elif isinstance(distribution, RandInt):
-            count *= distribution.upper
-        elif isinstance(distribution, QUniform | QLogUniform):
-            low, high = distribution.min_value, distribution.max_value
-            if isinstance(distribution, QLogUniform):
-                if high > _LARGEST_EXPONENT:
-                    return None
-                low, high = math.exp(low), math.exp(high)
-            steps = high / distribution.q
-            if not math.isfinite(steps):
-                return None
-            # from_unit rounds each value to a multiple of q: those between the bounds'
-            count *= round(steps) - round(low / distribution.q) + 1
-        else:
+        values = value_count(distribution)
+        if values is None:
             return None
+        count *= values
     return count
