@@ -560,8 +560,11 @@ def _yeojohnson_warp(values: np.ndarray) -> tuple[np.ndarray, float]:
         transformed = yeojohnson(standard, power)
     if not np.all(np.isfinite(transformed)):
         return standard, 0.0
+    variance = float(transformed.var())
+    if not variance > 0.0:  # distinct values that the transform's rounding made one
+        return standard, 0.0
     jacobian = float((np.sign(standard) * np.log1p(np.abs(standard))).sum())
-    likelihood = -0.5 * len(values) * math.log(float(transformed.var())) + (power - 1.0) * jacobian
+    likelihood = -0.5 * len(values) * math.log(variance) + (power - 1.0) * jacobian
     return _standardise(transformed), likelihood
 
 
