@@ -70,7 +70,7 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   and on its linear scale the good configurations were a hair apart: the best of 100 trials
   was the table's best in 1, 1 and 0 of 10 seeds at concurrency 1 (seeds 0-9, 10-19, 20-29),
   with the logarithm in 10, 10 and 10 (at 16: 7, 10 and 9, against 1, 0 and 0); the other
-  tabular problems maximise an accuracy and are unchanged. Only there: on continuous
+  tabular problems maximise an accuracy and are unchanged. Not elsewhere: on continuous
   spaces the logarithm of a loss whose minimum is 0 (Levy, Ackley, Rosenbrock) is a funnel
   the smooth model cannot follow (Levy at concurrency 1 solved in none of 10 seeds instead
   of 9), and so it was on grids of 101 values per coordinate (Rosenbrock's median regret
