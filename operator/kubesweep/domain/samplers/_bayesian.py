@@ -531,6 +531,13 @@ def yeojohnson(values: np.ndarray, power: float) -> np.ndarray:
 def yeojohnson_power(values: np.ndarray) -> float:
     """The power maximising the Yeo-Johnson log-likelihood of ``values`` in [-3, 5] (standardised
     values never need more; scipy.stats.yeojohnson_normmax finds the same maximum)."""
+    return yeojohnson_fit(values)[0]
+
+
+def yeojohnson_fit(values: np.ndarray) -> tuple[float, float]:
+    """``yeojohnson_power``, and the profile log-likelihood there (a normal of fitted
+    variance, with the transform's Jacobian; up to a constant, -inf where the transformed
+    values have no spread)."""
     jacobian = float((np.sign(values) * np.log1p(np.abs(values))).sum())
 
     def negative(power: float) -> float:
@@ -540,7 +547,7 @@ def yeojohnson_power(values: np.ndarray) -> float:
         return 0.5 * len(values) * math.log(variance) - (power - 1.0) * jacobian
 
     found = minimize_scalar(negative, bounds=(-3.0, 5.0), method="bounded", options={"xatol": 1e-4})
-    return float(found.x)
+    return float(found.x), -float(found.fun)
 
 
 def _yeojohnson_warp(values: np.ndarray) -> tuple[np.ndarray, float]:
@@ -554,17 +561,13 @@ def _yeojohnson_warp(values: np.ndarray) -> tuple[np.ndarray, float]:
     if float(np.ptp(standard)) == 0.0:
         return standard, 0.0
     with np.errstate(all="ignore"):
-        power = yeojohnson_power(standard)
+        power, likelihood = yeojohnson_fit(standard)
         if not math.isfinite(power) or power <= 1.0:
             return standard, 0.0
         transformed = yeojohnson(standard, power)
-    if not np.all(np.isfinite(transformed)):
+    if not np.all(np.isfinite(transformed)) or not math.isfinite(likelihood):
+        # (an infinite likelihood: distinct values that the transform's rounding made one)
         return standard, 0.0
-    variance = float(transformed.var())
-    if not variance > 0.0:  # distinct values that the transform's rounding made one
-        return standard, 0.0
-    jacobian = float((np.sign(standard) * np.log1p(np.abs(standard))).sum())
-    likelihood = -0.5 * len(values) * math.log(variance) + (power - 1.0) * jacobian
     return _standardise(transformed), likelihood
 
 
