@@ -528,16 +528,11 @@ def yeojohnson(values: np.ndarray, power: float) -> np.ndarray:
     return result
 
 
-def yeojohnson_power(values: np.ndarray) -> float:
-    """The power maximising the Yeo-Johnson log-likelihood of ``values`` in [-3, 5] (standardised
-    values never need more; scipy.stats.yeojohnson_normmax finds the same maximum)."""
-    return yeojohnson_fit(values)[0]
-
-
 def yeojohnson_fit(values: np.ndarray) -> tuple[float, float]:
-    """``yeojohnson_power``, and the profile log-likelihood there (a normal of fitted
-    variance, with the transform's Jacobian; up to a constant, -inf where the transformed
-    values have no spread)."""
+    """The power maximising the Yeo-Johnson log-likelihood of ``values`` in [-3, 5] (standardised
+    values never need more; scipy.stats.yeojohnson_normmax finds the same maximum), and the
+    profile log-likelihood there (a normal of fitted variance, with the transform's
+    Jacobian; up to a constant, -inf where the transformed values have no spread)."""
     jacobian = float((np.sign(values) * np.log1p(np.abs(values))).sum())
 
     def negative(power: float) -> float:
