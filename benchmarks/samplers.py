@@ -173,15 +173,18 @@ def optuna_study(
     concurrency: int,
     seed: int,
     evaluate: Callable[[dict[str, Any]], float] | None = None,
+    start: Sequence[dict[str, Any]] = (),
 ) -> Any:
     """An Optuna study of ``trials`` trials of the problem (or of ``evaluate``), asked in
-    batches of ``concurrency``. A trial whose evaluation raises is told as failed, as our
-    simulator fails it."""
+    batches of ``concurrency``, the first ones at the points of ``start`` (enqueued). A
+    trial whose evaluation raises is told as failed, as our simulator fails it."""
     import optuna
 
     _quiet_optuna()
     evaluate = evaluate or problem.evaluate
     study = optuna.create_study(direction="minimize", sampler=_optuna_sampler(kind, seed))
+    for parameters in start:
+        study.enqueue_trial(parameters)
     distributions = problem.distributions()
     done = 0
     while done < trials:

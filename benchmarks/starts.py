@@ -1,0 +1,172 @@
+"""Shared starts: whether the first points of a sweep or the sampler decide Hartmann-6 at
+concurrency 16, ours against Optuna's GP, each from its own first points and from the
+other's.
+
+At concurrency 16 the first 16 trials are planned before any result, so neither sampler
+has a model for them: ours takes the points of its scrambled Sobol design, Optuna's
+``GPSampler`` draws them uniformly at random. On Hartmann-6 a sweep either finds the global
+optimum's basin or polishes the second-best one (regret 0.12), and which it does shows in
+the suite's median over ten seeds as a ratio of about 1 or of about 60. Here every seed runs
+four ways: each sampler from its own start and from the other's (the same 16 points as
+its first batch, then its own model for the rest). From the same start the two samplers
+are compared on equal terms; the rows of one sampler from the two starts show how much the
+draw of the first points weighs.
+
+The report gives, per start and sampler, the seeds that reach the global basin (regret
+below 0.05) and that solve the problem (regret below 0.001), the median regret, and the
+same on the first ten seeds (the suite's); then, from the same start, the seeds only one
+of the two samplers brought to the basin or solved.
+
+    python benchmarks/starts.py --quick  # 4 seeds
+    python benchmarks/starts.py          # 120 seeds (about 13 minutes on 2 cores)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import samplers  # first: it sets the BLAS threads and kernels before numpy loads
+
+# isort: split
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from environment import describe
+from problems import Problem, all_problems
+
+from kubesweep.domain.samplers import BayesianSampler
+from kubesweep.domain.trials import Goal, Objective, TrialRecord
+
+PROBLEM = "hartmann6"
+TRIALS = 100
+CONCURRENCY = 16
+SAMPLERS = ("bayesian", "GP")
+STARTS = ("ours", "Optuna's")
+NAMES = {"bayesian": "ours bayesian", "GP": "Optuna GP"}
+START_NAMES = {"ours": "ours (Sobol)", "Optuna's": "Optuna's (uniform random)"}
+BASIN = 0.05
+SOLVED = 1e-3
+SUITE_SEEDS = 10
+
+
+def our_start(problem: Problem, seed: int, size: int = CONCURRENCY) -> list[dict[str, Any]]:
+    """The first ``size`` points of our bayesian sampler, planned before any result."""
+    sampler = BayesianSampler(problem.space(), seed=seed, objective=Objective("f", Goal.MINIMIZE))
+    points = [sampler.suggest(index, []) for index in range(size)]
+    return [dict(point) for point in points if point is not None]
+
+
+def optuna_start(problem: Problem, seed: int, size: int = CONCURRENCY) -> list[dict[str, Any]]:
+    """The first ``size`` points of Optuna's GP sampler, asked before any result."""
+    import optuna
+
+    samplers._quiet_optuna()
+    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.GPSampler(seed=seed))
+    distributions = problem.distributions()
+    return [dict(study.ask(distributions).params) for _ in range(size)]
+
+
+def started(points: Sequence[dict[str, Any]]) -> samplers.Baseline:
+    """Our bayesian sampler whose first trials are at ``points`` (in trial order); the
+    rest as it is."""
+
+    class Started(BayesianSampler):
+        def _design(
+            self, index: int, history: Sequence[TrialRecord], feasibility: Any = None
+        ) -> dict[str, Any] | None:
+            if index < len(points):
+                return dict(points[index])
+            return super()._design(index, history, feasibility)
+
+    return Started
+
+
+Job = tuple[str, str, int]  # sampler, start, seed
+
+
+def run(kind: str, start: str, seed: int) -> float:
+    """The sweep's regret: the best value of its trials over the optimum."""
+    problem = all_problems()[PROBLEM]
+    points = (our_start if start == "ours" else optuna_start)(problem, seed)
+    if kind == "GP":
+        study = samplers.optuna_study(
+            "GP", problem, TRIALS, CONCURRENCY, seed, start=points if start == "ours" else ()
+        )
+        return float(study.best_value) - problem.optimum
+    result = samplers.simulated(
+        "bayesian", problem, TRIALS, CONCURRENCY, seed,
+        baseline=started(points) if start == "Optuna's" else None,
+    )  # fmt: skip
+    best = result.final_plan.best_trial
+    assert best is not None
+    return best.metric - problem.optimum
+
+
+def _job(job: Job) -> tuple[Job, float]:
+    return job, run(*job)
+
+
+def report(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
+    """The tables of the runs of ``seeds``."""
+    first = list(seeds)[:SUITE_SEEDS]
+    lines = [
+        f"Hartmann-6, concurrency {CONCURRENCY}, {TRIALS} trials, seeds {seeds[0]} to "
+        f"{seeds[-1]}: seeds that reach the global basin (regret < {BASIN}) and that solve "
+        f"it (regret < {SOLVED}), the median regret; then the same on seeds {first[0]} to "
+        f"{first[-1]}.",
+        "",
+        "| start | sampler | basin | solved | median regret | basin, first "
+        f"{len(first)} | median regret, first {len(first)} |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for start in STARTS:
+        for kind in SAMPLERS:
+            regrets = np.array([results[(kind, start, seed)] for seed in seeds])
+            firsts = np.array([results[(kind, start, seed)] for seed in first])
+            lines.append(
+                f"| {START_NAMES[start]} | {NAMES[kind]} | {(regrets < BASIN).sum()} | "
+                f"{(regrets < SOLVED).sum()} | {np.median(regrets):.3g} | "
+                f"{(firsts < BASIN).sum()} | {np.median(firsts):.3g} |"
+            )
+    lines += [
+        "",
+        "From the same start, the seeds only one of the two brought to the basin, and that "
+        "only one solved:",
+        "",
+        "| start | basin: only ours | basin: only Optuna GP | solved: only ours | "
+        "solved: only Optuna GP |",
+        "|---|---|---|---|---|",
+    ]
+    for start in STARTS:
+        ours = np.array([results[("bayesian", start, seed)] for seed in seeds])
+        theirs = np.array([results[("GP", start, seed)] for seed in seeds])
+        cells = [
+            ((ours < bar) & (theirs >= bar)).sum()
+            if mine
+            else ((theirs < bar) & (ours >= bar)).sum()
+            for bar in (BASIN, SOLVED)
+            for mine in (True, False)
+        ]
+        lines.append(f"| {START_NAMES[start]} | " + " | ".join(str(c) for c in cells) + " |")
+    return lines
+
+
+def main() -> int:
+    args = samplers.side_by_side_arguments(__doc__)
+    seeds = list(range(args.seeds or (4 if args.quick else 120)))
+    jobs: list[Job] = [
+        (kind, start, seed) for start in STARTS for kind in SAMPLERS for seed in seeds
+    ]
+    results, elapsed = samplers.pooled_gp_first(_job, jobs, lambda j: j[0], args.jobs)
+    lines = [*report(results, seeds), "", f"Ran in {elapsed:.0f} s.", "", describe()]
+    samplers.publish(lines, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
