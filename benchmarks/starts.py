@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 from environment import describe
-from problems import Problem, all_problems
+from problems import Problem, synthetic
 
 from kubesweep.domain.samplers import BayesianSampler
 from kubesweep.domain.trials import Goal, Objective, TrialRecord
@@ -52,6 +52,11 @@ START_NAMES = {"ours": "ours (Sobol)", "Optuna's": "Optuna's (uniform random)"}
 BASIN = 0.05
 SOLVED = 1e-3
 SUITE_SEEDS = 10
+
+
+def benchmark_problem() -> Problem:
+    """Hartmann-6 on the unit cube, as ``benchmarks/samplers.py`` has it."""
+    return next(p for p in synthetic() if p.name == PROBLEM)
 
 
 def our_start(problem: Problem, seed: int, size: int = CONCURRENCY) -> list[dict[str, Any]]:
@@ -91,7 +96,7 @@ Job = tuple[str, str, int]  # sampler, start, seed
 
 def run(kind: str, start: str, seed: int) -> float:
     """The sweep's regret: the best value of its trials over the optimum."""
-    problem = all_problems()[PROBLEM]
+    problem = benchmark_problem()
     points = (our_start if start == "ours" else optuna_start)(problem, seed)
     if kind == "GP":
         study = samplers.optuna_study(

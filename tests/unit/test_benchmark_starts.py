@@ -20,7 +20,7 @@ def starts() -> Iterator[ModuleType]:
 
 
 def test_our_start_is_the_first_batch_of_our_sweep(starts: ModuleType) -> None:
-    problem = starts.all_problems()[starts.PROBLEM]
+    problem = starts.benchmark_problem()
     sweep = starts.samplers.simulated("bayesian", problem, 20, 16, 3)
     first = sorted(sweep.trials, key=lambda t: t.record.index)[:16]
     assert starts.our_start(problem, 3) == [dict(t.record.parameters) for t in first]
@@ -28,7 +28,7 @@ def test_our_start_is_the_first_batch_of_our_sweep(starts: ModuleType) -> None:
 
 
 def test_a_started_sampler_takes_the_given_points_then_its_model(starts: ModuleType) -> None:
-    problem = starts.all_problems()[starts.PROBLEM]
+    problem = starts.benchmark_problem()
     space, objective = problem.space(), Objective("f", Goal.MINIMIZE)
     rng = np.random.default_rng(0)
     points = [
