@@ -97,15 +97,13 @@ Job = tuple[str, str, int]  # sampler, start, seed
 def run(kind: str, start: str, seed: int) -> float:
     """The sweep's regret: the best value of its trials over the optimum."""
     problem = benchmark_problem()
-    points = (our_start if start == "ours" else optuna_start)(problem, seed)
     if kind == "GP":
-        study = samplers.optuna_study(
-            "GP", problem, TRIALS, CONCURRENCY, seed, start=points if start == "ours" else ()
-        )
+        points = our_start(problem, seed) if start == "ours" else []
+        study = samplers.optuna_study("GP", problem, TRIALS, CONCURRENCY, seed, start=points)
         return float(study.best_value) - problem.optimum
     result = samplers.simulated(
         "bayesian", problem, TRIALS, CONCURRENCY, seed,
-        baseline=started(points) if start == "Optuna's" else None,
+        baseline=started(optuna_start(problem, seed)) if start == "Optuna's" else None,
     )  # fmt: skip
     best = result.final_plan.best_trial
     assert best is not None
