@@ -71,7 +71,7 @@ def optuna_start(problem: Problem, seed: int, size: int = CONCURRENCY) -> list[d
     import optuna
 
     samplers._quiet_optuna()
-    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.GPSampler(seed=seed))
+    study = optuna.create_study(direction="minimize", sampler=samplers._optuna_sampler("GP", seed))
     distributions = problem.distributions()
     return [dict(study.ask(distributions).params) for _ in range(size)]
 
@@ -149,11 +149,9 @@ def report(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
         ours = np.array([results[("bayesian", start, seed)] for seed in seeds])
         theirs = np.array([results[("GP", start, seed)] for seed in seeds])
         cells = [
-            ((ours < bar) & (theirs >= bar)).sum()
-            if mine
-            else ((theirs < bar) & (ours >= bar)).sum()
+            ((one < bar) & (other >= bar)).sum()
             for bar in (BASIN, SOLVED)
-            for mine in (True, False)
+            for one, other in ((ours, theirs), (theirs, ours))
         ]
         lines.append(f"| {START_NAMES[start]} | " + " | ".join(str(c) for c in cells) + " |")
     return lines
