@@ -135,8 +135,17 @@ def simulated(
     return simulate(spec, lambda parameters: [function(parameters)])
 
 
-def run_ours(kind: str, problem: Problem, trials: int, concurrency: int, seed: int) -> float:
-    best = simulated(kind, problem, trials, concurrency, seed).final_plan.best_trial
+def run_ours(
+    kind: str,
+    problem: Problem,
+    trials: int,
+    concurrency: int,
+    seed: int,
+    baseline: Baseline | None = None,
+) -> float:
+    """The best value of the sweep's trials (``baseline``, if given, builds the sampler)."""
+    result = simulated(kind, problem, trials, concurrency, seed, baseline=baseline)
+    best = result.final_plan.best_trial
     assert best is not None
     return best.metric
 

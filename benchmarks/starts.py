@@ -101,13 +101,11 @@ def run(kind: str, start: str, seed: int) -> float:
         points = our_start(problem, seed) if start == "ours" else []
         study = samplers.optuna_study("GP", problem, TRIALS, CONCURRENCY, seed, start=points)
         return float(study.best_value) - problem.optimum
-    result = samplers.simulated(
+    best = samplers.run_ours(
         "bayesian", problem, TRIALS, CONCURRENCY, seed,
         baseline=started(optuna_start(problem, seed)) if start == "Optuna's" else None,
     )  # fmt: skip
-    best = result.final_plan.best_trial
-    assert best is not None
-    return best.metric - problem.optimum
+    return best - problem.optimum
 
 
 def _job(job: Job) -> tuple[Job, float]:
