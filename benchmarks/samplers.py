@@ -626,14 +626,19 @@ def pooled_gp_first(
     return results, time.monotonic() - started
 
 
-def side_by_side_arguments(description: str) -> argparse.Namespace:
+def side_by_side_arguments(
+    description: str, flags: Sequence[tuple[str, str]] = ()
+) -> argparse.Namespace:
     """The options of the smaller side-by-side scripts (failures.py, plateau.py,
-    repeats.py): --quick, --seeds, --jobs and --output."""
+    repeats.py, starts.py): --quick, --seeds, --jobs and --output, and ``flags`` (option,
+    help) of the script's own."""
     parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", help="also write the markdown report here")
+    for flag, text in flags:
+        parser.add_argument(flag, action="store_true", help=text)
     return parser.parse_args()
 
 

@@ -17,14 +17,22 @@ below 0.05) and that solve the problem (regret below 0.001), the median regret, 
 same on the first ten seeds (the suite's); then, from the same start, the seeds only one
 of the two samplers brought to the basin or solved.
 
+With ``--designs`` it asks instead whether our Sobol design is the cause: our bayesian from
+first batches of three kinds, its scrambled Sobol design, uniform random points and a
+scrambled Halton sequence (each seeded by the sweep's seed), then its own model, on 360
+seeds; per design the seeds that reach the basin and solve it, and the basins in each
+block of 120 seeds (how far the seeds alone move the count) and on the suite's ten.
+
     python benchmarks/starts.py --quick  # 4 seeds
     python benchmarks/starts.py          # 120 seeds (about 13 minutes on 2 cores)
+    python benchmarks/starts.py --designs  # 360 seeds (about 13 minutes)
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,6 +46,7 @@ from typing import Any
 import numpy as np
 from environment import describe
 from problems import Problem, synthetic
+from scipy.stats import qmc
 
 from kubesweep.domain.samplers import BayesianSampler
 from kubesweep.domain.trials import Goal, Objective, TrialRecord
@@ -49,6 +58,9 @@ SAMPLERS = ("bayesian", "GP")
 STARTS = ("ours", "Optuna's")
 NAMES = {"bayesian": "ours bayesian", "GP": "Optuna GP"}
 START_NAMES = {"ours": "ours (Sobol)", "Optuna's": "Optuna's (uniform random)"}
+DESIGNS = ("Sobol", "uniform random", "Halton")
+DESIGN_SEEDS = 360
+BLOCK = 120
 BASIN = 0.05
 SOLVED = 1e-3
 SUITE_SEEDS = 10
@@ -74,6 +86,20 @@ def optuna_start(problem: Problem, seed: int, size: int = CONCURRENCY) -> list[d
     study = optuna.create_study(direction="minimize", sampler=samplers._optuna_sampler("GP", seed))
     distributions = problem.distributions()
     return [dict(study.ask(distributions).params) for _ in range(size)]
+
+
+def design_start(
+    problem: Problem, design: str, seed: int, size: int = CONCURRENCY
+) -> list[dict[str, Any]]:
+    """The first ``size`` points of ``design`` (one of ``DESIGNS``) under ``seed``."""
+    if design == "Sobol":
+        return our_start(problem, seed, size)
+    space = problem.space()
+    if design == "uniform random":
+        unit = np.random.default_rng([seed, 7]).random((size, space.dimensions))
+    else:
+        unit = qmc.Halton(d=space.dimensions, scramble=True, seed=seed).random(size)
+    return [dict(space.from_unit(point.tolist())) for point in unit]
 
 
 def started(points: Sequence[dict[str, Any]]) -> samplers.Baseline:
@@ -110,6 +136,47 @@ def run(kind: str, start: str, seed: int) -> float:
 
 def _job(job: Job) -> tuple[Job, float]:
     return job, run(*job)
+
+
+def run_design(design: str, seed: int) -> float:
+    """The regret of our sweep from ``design``'s first batch (Sobol: the sweep as it is)."""
+    problem = benchmark_problem()
+    baseline = None if design == "Sobol" else started(design_start(problem, design, seed))
+    best = samplers.run_ours("bayesian", problem, TRIALS, CONCURRENCY, seed, baseline=baseline)
+    return best - problem.optimum
+
+
+def _design_job(job: tuple[str, int]) -> tuple[tuple[str, int], float]:
+    return job, run_design(*job)
+
+
+def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -> list[str]:
+    """The table of our runs from each design's first batch, on ``seeds``."""
+    first = list(seeds)[:SUITE_SEEDS]
+    blocks = [list(seeds)[i : i + BLOCK] for i in range(0, len(seeds), BLOCK)]
+    names = ", ".join(f"{b[0]}-{b[-1]}" for b in blocks)
+    lines = [
+        f"Hartmann-6, concurrency {CONCURRENCY}, {TRIALS} trials, our bayesian from a first "
+        f"batch of each design, seeds {seeds[0]} to {seeds[-1]}: seeds that reach the global "
+        f"basin (regret < {BASIN}) and that solve it (regret < {SOLVED}), the median regret, "
+        f"the basins in each block of seeds ({names}) and on seeds {first[0]} to {first[-1]}.",
+        "",
+        "| first batch | basin | solved | median regret | basin by block | basin, first "
+        f"{len(first)} | median regret, first {len(first)} |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for design in DESIGNS:
+        regrets = np.array([results[(design, seed)] for seed in seeds])
+        firsts = np.array([results[(design, seed)] for seed in first])
+        by_block = ", ".join(
+            str(int((np.array([results[(design, s)] for s in b]) < BASIN).sum())) for b in blocks
+        )
+        lines.append(
+            f"| {design} | {(regrets < BASIN).sum()} | {(regrets < SOLVED).sum()} | "
+            f"{np.median(regrets):.3g} | {by_block} | {(firsts < BASIN).sum()} | "
+            f"{np.median(firsts):.3g} |"
+        )
+    return lines
 
 
 def report(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
@@ -156,7 +223,18 @@ def report(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
 
 
 def main() -> int:
-    args = samplers.side_by_side_arguments(__doc__)
+    args = samplers.side_by_side_arguments(
+        __doc__, [("--designs", "our bayesian from Sobol, uniform random and Halton starts")]
+    )
+    if args.designs:
+        seeds = list(range(args.seeds or (4 if args.quick else DESIGN_SEEDS)))
+        started_at = time.monotonic()
+        design_jobs = [(design, seed) for design in DESIGNS for seed in seeds]
+        ran = dict(samplers.pooled(_design_job, design_jobs, args.jobs, started_at))
+        elapsed = time.monotonic() - started_at
+        lines = [*design_report(ran, seeds), "", f"Ran in {elapsed:.0f} s.", "", describe()]
+        samplers.publish(lines, args.output)
+        return 0
     seeds = list(range(args.seeds or (4 if args.quick else 120)))
     jobs: list[Job] = [
         (kind, start, seed) for start in STARTS for kind in SAMPLERS for seed in seeds

@@ -67,3 +67,36 @@ def test_the_report_counts_basins_solved_runs_and_the_seeds_only_one_side_won(
     assert rows[1] == "| ours (Sobol) | Optuna GP | 3 | 3 | 0.12 | 3 | 0.12 |"
     assert rows[2] == "| ours (Sobol) | 6 | 0 | 3 | 0 |"
     assert sum(line.startswith("| Optuna's") for line in lines) == 3
+
+
+def test_a_design_start_is_the_first_batch_of_that_design(starts: ModuleType) -> None:
+    problem = starts.benchmark_problem()
+    space = problem.space()
+    assert starts.design_start(problem, "Sobol", 3) == starts.our_start(problem, 3)
+    for design in ("uniform random", "Halton"):
+        points = starts.design_start(problem, design, 3)
+        assert len(points) == 16
+        assert points == starts.design_start(problem, design, 3)  # seeded
+        assert points != starts.design_start(problem, design, 4)
+        assert all(0.0 <= p[name] <= 1.0 for p in points for name in space.names)
+    assert starts.design_start(problem, "Halton", 3) != starts.design_start(
+        problem, "uniform random", 3
+    )
+
+
+def test_the_design_report_counts_basins_by_block_and_on_the_suites_seeds(
+    starts: ModuleType,
+) -> None:
+    seeds = list(range(240))
+    regrets = {  # Sobol: every third seed solved; Halton: the first 100 in the basin, unsolved
+        "Sobol": [1e-4 if seed % 3 == 0 else 0.12 for seed in seeds],
+        "uniform random": [0.12] * 240,
+        "Halton": [0.01] * 100 + [0.12] * 140,
+    }
+    results = {(d, seed): regrets[d][seed] for d in starts.DESIGNS for seed in seeds}
+    lines = starts.design_report(results, seeds)
+    assert "(0-119, 120-239)" in lines[0]
+    rows = {line.split(" | ")[0]: line for line in lines if line.startswith("| ")}
+    assert rows["| Sobol"] == "| Sobol | 80 | 80 | 0.12 | 40, 40 | 4 | 0.12 |"
+    assert rows["| uniform random"] == "| uniform random | 0 | 0 | 0.12 | 0, 0 | 0 | 0.12 |"
+    assert rows["| Halton"] == "| Halton | 100 | 0 | 0.12 | 100, 0 | 10 | 0.01 |"
