@@ -25,7 +25,7 @@ block of 120 seeds (how far the seeds alone move the count) and on the suite's t
 
     python benchmarks/starts.py --quick  # 4 seeds
     python benchmarks/starts.py          # 120 seeds (about 13 minutes on 2 cores)
-    python benchmarks/starts.py --designs  # 360 seeds (about 13 minutes)
+    python benchmarks/starts.py --designs  # 360 seeds (about 15 minutes)
 """
 
 from __future__ import annotations
