@@ -288,6 +288,34 @@ def latency(
     return {k: float(np.median(v[1:])) * 1000 for k, v in timings.items()}
 
 
+def floored_regrets(
+    results: dict[tuple[str, str, int], list[float]],
+    problem: Problem,
+    concurrency: int,
+    seeds: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], float, float, dict[str, np.ndarray]]:
+    """Each sampler's regrets on ``problem`` at ``concurrency`` (of the runs at the
+    positions ``seeds`` only, if given; where the problem has no known optimum, the best
+    value those runs found is its optimum), random search's median regret over the same
+    runs (the scale), the problem's resolution (one validation example, else ``SOLVED``
+    times the scale) and the regrets floored at it."""
+    picked = slice(None) if seeds is None else seeds
+
+    def values(key: tuple[str, str, int]) -> np.ndarray:
+        chosen: np.ndarray = np.asarray(results[key])[picked]
+        return chosen
+
+    optimum = problem.optimum
+    if optimum is None:  # the smallest value any of these runs found, at any concurrency
+        optimum = min(float(values(key).min()) for key in results if key[0] == problem.name)
+    regret = {
+        kind: values((problem.name, kind, concurrency)) - optimum for kind in (*OURS, *THEIRS)
+    }
+    scale = float(np.median(regret["random"])) or 1.0
+    resolution = problem.resolution or SOLVED * scale
+    return regret, scale, resolution, {k: stats.floor(v, resolution) for k, v in regret.items()}
+
+
 def report(
     results: dict[tuple[str, str, int], list[float]],
     problems: list[Problem],
@@ -312,17 +340,8 @@ def report(
     tally: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     per_problem: dict[tuple[str, int], tuple[float, float, float]] = {}
     for problem in problems:
-        optimum = problem.optimum
-        if optimum is None:
-            optimum = min(min(v) for (name, _, _), v in results.items() if name == problem.name)
         for concurrency in levels:
-            regret = {
-                kind: np.array(results[(problem.name, kind, concurrency)]) - optimum
-                for kind in (*OURS, *THEIRS)
-            }
-            scale = float(np.median(regret["random"])) or 1.0
-            resolution = problem.resolution or SOLVED * scale
-            floored = {k: stats.floor(v, resolution) for k, v in regret.items()}
+            regret, scale, resolution, floored = floored_regrets(results, problem, concurrency)
             rivals = {k: floored[k] for k in RIVALS}
             best = stats.best_rival(rivals)
             ratio = stats.ratio(floored["bayesian"], list(rivals.values()))
