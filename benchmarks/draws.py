@@ -1,0 +1,142 @@
+"""Seed draws: how far the sampler suite's verdict moves with the ten seeds it runs.
+
+The suite (``samplers.py``) scores 10 seeds: per problem the ratio of our bayesian's median
+regret to the best Optuna rival's, then the geometric mean over a group's problems. Where a
+problem is either solved or stuck (Hartmann-6 at concurrency 16), one seed on the other
+side of a median moves that ratio from about 1 to about 60. This script takes the saved runs
+of more seeds (``--raw`` files of ``samplers.py``, joined as its ``--from-raw`` joins them),
+draws ``--size`` of the seeds ``--draws`` times (without replacement, seeded), scores each
+draw as the suite scores its seeds (``samplers.floored_regrets``: regrets floored at the
+resolution of the draw's own random search) and prints, per group and concurrency, the
+ratio over all the saved seeds and over the first ``--size`` (the suite's own), the median
+ratio over the draws with its 10th and 90th percentiles, and the share of draws whose ratio
+is at most 0.5 and at most 1.0 (the suite's goals at concurrency 16 and 1). The groups are
+each problem group, the synthetic and tabular problems together, and all. Reads saved runs
+only: seconds.
+
+    R=benchmarks/results
+    python benchmarks/draws.py \
+        --from-raw $R/samplers.json,$R/samplers-seeds10-19.json,$R/samplers-seeds20-29.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import samplers  # first: it sets the BLAS threads and kernels before numpy loads
+
+# isort: split
+
+from collections.abc import Sequence
+
+import numpy as np
+import stats
+from problems import Problem, all_problems
+
+DRAWS = 2000
+SIZE = 10
+GOALS = (0.5, 1.0)
+JOINT = ("synthetic", "tabular")  # the goals speak of "synthetic and tabular problems"
+
+
+def ratio(
+    results: dict[tuple[str, str, int], list[float]],
+    problem: Problem,
+    concurrency: int,
+    seeds: np.ndarray | None = None,
+) -> float:
+    """Our median regret over the best rival's on ``problem``, over the runs at the
+    positions ``seeds`` (all, if None), scored as the suite scores its seeds."""
+    floored = samplers.floored_regrets(results, problem, concurrency, seeds)[3]
+    return stats.ratio(floored["bayesian"], [floored[k] for k in samplers.RIVALS])
+
+
+def groups(problems: Sequence[Problem]) -> dict[str, list[Problem]]:
+    """Each problem group, the synthetic and tabular problems together (where both are
+    there), and all, in that order."""
+    result: dict[str, list[Problem]] = {}
+    for problem in problems:
+        result.setdefault(problem.group, []).append(problem)
+    if all(group in result for group in JOINT):
+        result[" and ".join(JOINT)] = [p for p in problems if p.group in JOINT]
+    result["all"] = list(problems)
+    return result
+
+
+def group_ratio(
+    results: dict[tuple[str, str, int], list[float]],
+    members: Sequence[Problem],
+    concurrency: int,
+    seeds: np.ndarray | None = None,
+) -> float:
+    return stats.geometric_mean([ratio(results, p, concurrency, seeds) for p in members])
+
+
+def report(
+    results: dict[tuple[str, str, int], list[float]],
+    problems: Sequence[Problem],
+    levels: Sequence[int],
+    seeds: int,
+    first_seed: int,
+    size: int = SIZE,
+    draws: int = DRAWS,
+) -> list[str]:
+    if not 0 < size <= seeds:
+        raise SystemExit(f"--size: {size} seeds drawn from {seeds} saved; choose 1 to {seeds}")
+    rng = np.random.default_rng(0)
+    picks = [np.sort(rng.choice(seeds, size, replace=False)) for _ in range(draws)]
+    first = np.arange(size)
+    lines = [
+        f"Draws of {size} of the seeds {first_seed} to {first_seed + seeds - 1} ({draws} "
+        "draws, each scored as the suite scores its seeds): the ratio of our bayesian's "
+        "median regret to the best rival's, geometric mean over the group's problems, over "
+        f"all the seeds, over the first {size} (the suite's), and over the draws (median, "
+        "10th to 90th percentile, and the share of draws at most "
+        + " and at most ".join(f"{g}" for g in GOALS)
+        + ").",
+        "",
+        f"| group | c | problems | all seeds | first {size} | draws: median | 10th to 90th | "
+        + " | ".join(f"at most {g}" for g in GOALS)
+        + " |",
+        "|---" * (7 + len(GOALS)) + "|",
+    ]
+    for name, members in groups(problems).items():
+        for concurrency in levels:
+            drawn = np.array([group_ratio(results, members, concurrency, s) for s in picks])
+            low, middle, high = np.percentile(drawn, [10, 50, 90])
+            shares = " | ".join(f"{np.mean(drawn <= g):.0%}" for g in GOALS)
+            lines.append(
+                f"| {name} | {concurrency} | {len(members)} | "
+                f"{group_ratio(results, members, concurrency):.2f} | "
+                f"{group_ratio(results, members, concurrency, first):.2f} | {middle:.2f} | "
+                f"{low:.2f} to {high:.2f} | {shares} |"
+            )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument(
+        "--from-raw", required=True, help="samplers.py --raw files, comma-separated"
+    )
+    parser.add_argument("--size", type=int, default=SIZE, help="seeds a draw takes")
+    parser.add_argument("--draws", type=int, default=DRAWS)
+    parser.add_argument("--output", help="also write the markdown report here")
+    args = parser.parse_args()
+    _, first_seed, seeds, results, environments = samplers.load_raw(args.from_raw.split(","))
+    catalogue = all_problems()
+    problems = [p for name, p in catalogue.items() if any(name == k[0] for k in results)]
+    levels = sorted({c for _, _, c in results})
+    lines = report(results, problems, levels, seeds, first_seed, args.size, args.draws)
+    lines += ["", f"From the runs saved in {args.from_raw}.", ""]
+    lines += [f"- {line}" for line in environments]
+    samplers.publish(lines, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
