@@ -87,6 +87,8 @@ def report(
 ) -> list[str]:
     if not 0 < size <= seeds:
         raise SystemExit(f"--size: {size} seeds drawn from {seeds} saved; choose 1 to {seeds}")
+    if draws < 1:
+        raise SystemExit(f"--draws: {draws} draws; choose 1 or more")
     rng = np.random.default_rng(0)
     picks = [np.sort(rng.choice(seeds, size, replace=False)) for _ in range(draws)]
     first = np.arange(size)

@@ -83,7 +83,9 @@ def test_the_joint_group_needs_both_kinds_of_problem(draws: ModuleType) -> None:
     assert [p.name for p in grouped["synthetic and tabular"]] == ["a", "b", "c"]
 
 
-def test_a_draw_larger_than_the_saved_seeds_is_refused(draws: ModuleType) -> None:
-    saved = runs(draws, "a", [1e-3] * 4, [4e-3] * 4)
+def test_a_draw_larger_than_the_saved_seeds_or_no_draw_is_refused(draws: ModuleType) -> None:
+    saved, problems = runs(draws, "a", [1e-3] * 4, [4e-3] * 4), [problem(draws, "a", "synthetic")]
     with pytest.raises(SystemExit, match="--size: 5 seeds drawn from 4 saved; choose 1 to 4"):
-        draws.report(saved, [problem(draws, "a", "synthetic")], [16], 4, 0, size=5)
+        draws.report(saved, problems, [16], 4, 0, size=5)
+    with pytest.raises(SystemExit, match="--draws: 0 draws; choose 1 or more"):
+        draws.report(saved, problems, [16], 4, 0, size=4, draws=0)
