@@ -11,8 +11,8 @@ resolution of the draw's own random search) and prints, per group and concurrenc
 ratio over all the saved seeds and over the first ``--size`` (the suite's own), the median
 ratio over the draws with its 10th and 90th percentiles, and the share of draws whose ratio
 is at most 0.5 and at most 1.0 (the suite's goals at concurrency 16 and 1). The groups are
-each problem group, the synthetic and tabular problems together, and all. Reads saved runs
-only: seconds.
+each problem group, the synthetic and tabular problems together, and all; a second table
+gives the same ratios per problem. Reads saved runs only: seconds.
 
     R=benchmarks/results
     python benchmarks/draws.py \
@@ -67,15 +67,6 @@ def groups(problems: Sequence[Problem]) -> dict[str, list[Problem]]:
     return result
 
 
-def group_ratio(
-    results: dict[tuple[str, str, int], list[float]],
-    members: Sequence[Problem],
-    concurrency: int,
-    seeds: np.ndarray | None = None,
-) -> float:
-    return stats.geometric_mean([ratio(results, p, concurrency, seeds) for p in members])
-
-
 def report(
     results: dict[tuple[str, str, int], list[float]],
     problems: Sequence[Problem],
@@ -92,6 +83,15 @@ def report(
     rng = np.random.default_rng(0)
     picks = [np.sort(rng.choice(seeds, size, replace=False)) for _ in range(draws)]
     first = np.arange(size)
+    # each problem's ratio over all the seeds, over the first ``size`` and over each draw
+    scored = {
+        (p.name, c): np.array(
+            [ratio(results, p, c), ratio(results, p, c, first)]
+            + [ratio(results, p, c, pick) for pick in picks]
+        )
+        for p in problems
+        for c in levels
+    }
     lines = [
         f"Draws of {size} of the seeds {first_seed} to {first_seed + seeds - 1} ({draws} "
         "draws, each scored as the suite scores its seeds): the ratio of our bayesian's "
@@ -108,14 +108,28 @@ def report(
     ]
     for name, members in groups(problems).items():
         for concurrency in levels:
-            drawn = np.array([group_ratio(results, members, concurrency, s) for s in picks])
+            logs = np.log([scored[(p.name, concurrency)] for p in members])
+            whole, suite, *drawn = np.exp(logs.mean(axis=0))
             low, middle, high = np.percentile(drawn, [10, 50, 90])
-            shares = " | ".join(f"{np.mean(drawn <= g):.0%}" for g in GOALS)
+            shares = " | ".join(f"{np.mean(np.array(drawn) <= g):.0%}" for g in GOALS)
             lines.append(
-                f"| {name} | {concurrency} | {len(members)} | "
-                f"{group_ratio(results, members, concurrency):.2f} | "
-                f"{group_ratio(results, members, concurrency, first):.2f} | {middle:.2f} | "
-                f"{low:.2f} to {high:.2f} | {shares} |"
+                f"| {name} | {concurrency} | {len(members)} | {whole:.2f} | {suite:.2f} | "
+                f"{middle:.2f} | {low:.2f} to {high:.2f} | {shares} |"
+            )
+    lines += [
+        "",
+        "Per problem, the same ratios:",
+        "",
+        f"| problem | c | all seeds | first {size} | draws: median | 10th to 90th |",
+        "|---|---|---|---|---|---|",
+    ]
+    for problem in problems:
+        for concurrency in levels:
+            whole, suite, *drawn = scored[(problem.name, concurrency)]
+            low, middle, high = np.percentile(drawn, [10, 50, 90])
+            lines.append(
+                f"| {problem.name} | {concurrency} | {whole:.3g} | {suite:.3g} | "
+                f"{middle:.3g} | {low:.3g} to {high:.3g} |"
             )
     return lines
 

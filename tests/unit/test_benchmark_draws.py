@@ -50,6 +50,9 @@ def test_a_solved_or_stuck_problem_scores_about_1_or_60_by_the_draw(draws: Modul
     at_most_half = float(cells[6].rstrip("%")) / 100
     assert 0.35 < at_most_half < 0.65  # three or more of the five solved: half the draws
     assert cells[6] == cells[7]  # 0.05 or 60, nothing between
+    # the problem's own row: c, all seeds, the first 5, median, 10th to 90th
+    h6 = rows(lines)["h6"]
+    assert (h6[0], h6[1], h6[2], h6[4]) == ("16", "30", "0.05", "0.05 to 60")
 
 
 def test_a_draw_of_every_seed_is_the_full_set_and_subsets_are_scored_alone(
