@@ -109,9 +109,10 @@ def report(
     for name, members in groups(problems).items():
         for concurrency in levels:
             logs = np.log([scored[(p.name, concurrency)] for p in members])
-            whole, suite, *drawn = np.exp(logs.mean(axis=0))
+            ratios = np.exp(logs.mean(axis=0))
+            whole, suite, drawn = ratios[0], ratios[1], ratios[2:]
             low, middle, high = np.percentile(drawn, [10, 50, 90])
-            shares = " | ".join(f"{np.mean(np.array(drawn) <= g):.0%}" for g in GOALS)
+            shares = " | ".join(f"{np.mean(drawn <= g):.0%}" for g in GOALS)
             lines.append(
                 f"| {name} | {concurrency} | {len(members)} | {whole:.2f} | {suite:.2f} | "
                 f"{middle:.2f} | {low:.2f} to {high:.2f} | {shares} |"
@@ -125,7 +126,8 @@ def report(
     ]
     for problem in problems:
         for concurrency in levels:
-            whole, suite, *drawn = scored[(problem.name, concurrency)]
+            ratios = scored[(problem.name, concurrency)]
+            whole, suite, drawn = ratios[0], ratios[1], ratios[2:]
             low, middle, high = np.percentile(drawn, [10, 50, 90])
             lines.append(
                 f"| {problem.name} | {concurrency} | {whole:.3g} | {suite:.3g} | "
