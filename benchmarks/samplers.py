@@ -646,19 +646,30 @@ def pooled_gp_first(
 
 
 def side_by_side_arguments(
-    description: str, flags: Sequence[tuple[str, str]] = ()
+    description: str, flags: Sequence[tuple[str, str]] = (), saved_runs: bool = False
 ) -> argparse.Namespace:
     """The options of the smaller side-by-side scripts (failures.py, plateau.py,
-    repeats.py, starts.py): --quick, --seeds, --jobs and --output, and ``flags`` (option,
-    help) of the script's own."""
+    repeats.py, starts.py): --quick, --seeds, --jobs and --output, ``flags`` (option,
+    help) of the script's own, and with ``saved_runs`` --first-seed (a non-negative
+    integer, else the parser exits naming it), --raw (a JSON file of every run) and
+    --from-raw (report on such a file instead of running)."""
     parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int)
+    if saved_runs:
+        parser.add_argument(
+            "--first-seed", type=int, default=0, help="seeds run from here (default 0)"
+        )
+        parser.add_argument("--raw", help="also write every run's result here (JSON)")
+        parser.add_argument("--from-raw", help="report on a --raw file instead of running")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", help="also write the markdown report here")
     for flag, text in flags:
         parser.add_argument(flag, action="store_true", help=text)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if saved_runs and args.first_seed < 0:
+        parser.error(f"--first-seed must be 0 or more, not {args.first_seed}")
+    return args
 
 
 def table_head(columns: Sequence[str]) -> list[str]:

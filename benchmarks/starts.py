@@ -13,9 +13,11 @@ are compared on equal terms; the rows of one sampler from the two starts show ho
 draw of the first points weighs.
 
 The report gives, per start and sampler, the seeds that reach the global basin (regret
-below 0.05) and that solve the problem (regret below 0.001), the median regret, and the
-same on the first ten seeds (the suite's); then, from the same start, the seeds only one
-of the two samplers brought to the basin or solved.
+below 0.05) and that solve the problem (regret below 0.001), the median regret, the basins
+in each block of 120 seeds, and the same on the first ten seeds (the suite's); then, from
+the same start, the seeds only one of the two samplers brought to the basin or solved; and
+the ratio ours / Optuna's GP on each block of ten seeds as the suite scores a problem (how
+often the suite's ten seeds would find either side ahead).
 
 With ``--designs`` it asks instead whether our Sobol design is the cause: our bayesian from
 first batches of three kinds, its scrambled Sobol design, uniform random points and a
@@ -24,12 +26,14 @@ seeds; per design the seeds that reach the basin and solve it, and the basins in
 block of 120 seeds (how far the seeds alone move the count) and on the suite's ten.
 
     python benchmarks/starts.py --quick  # 4 seeds
-    python benchmarks/starts.py          # 120 seeds (about 13 minutes on 2 cores)
+    python benchmarks/starts.py          # 360 seeds (about 45 minutes on 2 cores)
     python benchmarks/starts.py --designs  # 360 seeds (about 15 minutes)
+    python benchmarks/starts.py --first-seed 360 --seeds 120 --raw more.json  # other seeds
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -58,11 +62,12 @@ STARTS = ("ours", "Optuna's")
 NAMES = {"bayesian": "ours bayesian", "GP": "Optuna GP"}
 START_NAMES = {"ours": "ours (Sobol)", "Optuna's": "Optuna's (uniform random)"}
 DESIGNS = ("Sobol", "uniform random", "Halton")
-DESIGN_SEEDS = 360
+SEEDS = 360
 BLOCK = 120
 BASIN = 0.05
 SOLVED = 1e-3
 SUITE_SEEDS = 10
+RESOLUTION = 0.0014  # the suite's on Hartmann-6: a thousandth of random search's median, 1.36
 
 
 def benchmark_problem() -> Problem:
@@ -152,8 +157,7 @@ def _design_job(job: tuple[str, int]) -> tuple[tuple[str, int], float]:
 def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -> list[str]:
     """The table of our runs from each design's first batch, on ``seeds``."""
     first = list(seeds)[:SUITE_SEEDS]
-    blocks = [list(seeds)[i : i + BLOCK] for i in range(0, len(seeds), BLOCK)]
-    names = ", ".join(f"{b[0]}-{b[-1]}" for b in blocks)
+    blocks, names = _blocks(seeds)
     lines = [
         f"Hartmann-6, concurrency {CONCURRENCY}, {TRIALS} trials, our bayesian from a first "
         f"batch of each design, seeds {seeds[0]} to {seeds[-1]}: seeds that reach the global "
@@ -167,9 +171,7 @@ def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -
     for design in DESIGNS:
         regrets = np.array([results[(design, seed)] for seed in seeds])
         firsts = np.array([results[(design, seed)] for seed in first])
-        by_block = ", ".join(
-            str(int((np.array([results[(design, s)] for s in b]) < BASIN).sum())) for b in blocks
-        )
+        by_block = _basins_by_block({seed: results[(design, seed)] for seed in seeds}, blocks)
         lines.append(
             f"| {design} | {(regrets < BASIN).sum()} | {(regrets < SOLVED).sum()} | "
             f"{np.median(regrets):.3g} | {by_block} | {(firsts < BASIN).sum()} | "
@@ -178,26 +180,41 @@ def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -
     return lines
 
 
+def _blocks(seeds: Sequence[int]) -> tuple[list[list[int]], str]:
+    """``seeds`` in blocks of ``BLOCK``, and the blocks' names (first-last, by commas)."""
+    blocks = [list(seeds)[i : i + BLOCK] for i in range(0, len(seeds), BLOCK)]
+    return blocks, ", ".join(f"{b[0]}-{b[-1]}" for b in blocks)
+
+
+def _basins_by_block(regrets: dict[int, float], blocks: list[list[int]]) -> str:
+    """How many seeds of each block reach the global basin (``regrets`` by seed), by commas."""
+    return ", ".join(str(sum(regrets[seed] < BASIN for seed in block)) for block in blocks)
+
+
 def report(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
     """The tables of the runs of ``seeds``."""
     first = list(seeds)[:SUITE_SEEDS]
+    blocks, names = _blocks(seeds)
     lines = [
         f"Hartmann-6, concurrency {CONCURRENCY}, {TRIALS} trials, seeds {seeds[0]} to "
         f"{seeds[-1]}: seeds that reach the global basin (regret < {BASIN}) and that solve "
-        f"it (regret < {SOLVED}), the median regret; then the same on seeds {first[0]} to "
-        f"{first[-1]}.",
+        f"it (regret < {SOLVED}), the median regret, the basins in each block of seeds "
+        f"({names}); then the same on seeds {first[0]} to {first[-1]}.",
         "",
-        "| start | sampler | basin | solved | median regret | basin, first "
+        "| start | sampler | basin | solved | median regret | basin by block | basin, first "
         f"{len(first)} | median regret, first {len(first)} |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for start in STARTS:
         for kind in SAMPLERS:
             regrets = np.array([results[(kind, start, seed)] for seed in seeds])
             firsts = np.array([results[(kind, start, seed)] for seed in first])
+            by_block = _basins_by_block(
+                {seed: results[(kind, start, seed)] for seed in seeds}, blocks
+            )
             lines.append(
                 f"| {START_NAMES[start]} | {NAMES[kind]} | {(regrets < BASIN).sum()} | "
-                f"{(regrets < SOLVED).sum()} | {np.median(regrets):.3g} | "
+                f"{(regrets < SOLVED).sum()} | {np.median(regrets):.3g} | {by_block} | "
                 f"{(firsts < BASIN).sum()} | {np.median(firsts):.3g} |"
             )
     lines += [
@@ -218,27 +235,108 @@ def report(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
             for one, other in ((ours, theirs), (theirs, ours))
         ]
         lines.append(f"| {START_NAMES[start]} | " + " | ".join(str(c) for c in cells) + " |")
+    return lines + _block_lines(results, seeds)
+
+
+def _block_lines(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
+    """From the same start, ours over Optuna's GP as the suite scores a problem, on each
+    block of ten consecutive seeds: the ratio of the medians of the regrets floored at
+    ``RESOLUTION``."""
+    blocks = [list(seeds)[i : i + SUITE_SEEDS] for i in range(0, len(seeds), SUITE_SEEDS)]
+    blocks = [block for block in blocks if len(block) == SUITE_SEEDS]
+    if not blocks:
+        return []
+    lines = [
+        "",
+        f"From the same start, on each of the {len(blocks)} blocks of {SUITE_SEEDS} "
+        "consecutive seeds, the ratio of the medians ours / Optuna GP (regrets floored at "
+        f"{RESOLUTION}, the suite's resolution on Hartmann-6: a thousandth of random "
+        "search's median regret there); the suite's Hartmann-6 ratio at concurrency 16 is "
+        "this ratio on seeds 0-9 against the best of Optuna's TPE and GP:",
+        "",
+        "| start | blocks | ratio <= 0.5 | ratio <= 1 | ratio > 2 | median ratio | "
+        "10th-90th percentile |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for start in STARTS:
+        ratios = np.array(
+            [
+                np.median([max(results[("bayesian", start, s)], RESOLUTION) for s in block])
+                / np.median([max(results[("GP", start, s)], RESOLUTION) for s in block])
+                for block in blocks
+            ]
+        )
+        low, high = np.percentile(ratios, [10, 90])
+        lines.append(
+            f"| {START_NAMES[start]} | {len(blocks)} | {(ratios <= 0.5).sum()} | "
+            f"{(ratios <= 1).sum()} | {(ratios > 2).sum()} | {np.median(ratios):.3g} | "
+            f"{low:.3g} to {high:.3g} |"
+        )
     return lines
+
+
+def _save(
+    path: str,
+    results: dict[Any, float],
+    seeds: list[int],
+    elapsed: float,
+    environment: str,
+    designs: bool,
+) -> None:
+    """Write the runs (by job: sampler, start and seed, or design and seed) to ``path``."""
+    runs = [[*job, regret] for job, regret in results.items()]
+    saved = {"problem": PROBLEM, "trials": TRIALS, "concurrency": CONCURRENCY,
+             "designs": designs, "seeds": seeds, "elapsed": elapsed,
+             "environment": environment, "runs": runs}  # fmt: skip
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(saved, handle)
+
+
+def _saved(path: str, designs: bool) -> tuple[dict[Any, float], list[int], float, str]:
+    """The runs of a ``--raw`` file of this script: by job, the seeds, the seconds they took
+    and the environment line; a file of the other mode (with or without ``--designs``)
+    is refused, naming the option."""
+    with open(path, encoding="utf-8") as handle:
+        saved = json.load(handle)
+    if saved.get("problem") != PROBLEM or "designs" not in saved:
+        raise SystemExit(f"--from-raw {path}: not a --raw file of benchmarks/starts.py")
+    if saved["designs"] != designs:
+        wanted = "with" if saved["designs"] else "without"
+        raise SystemExit(f"--from-raw {path} holds the runs made {wanted} --designs: {wanted} it")
+    runs = {tuple(run[:-1]): float(run[-1]) for run in saved["runs"]}
+    return runs, list(saved["seeds"]), float(saved["elapsed"]), str(saved["environment"])
 
 
 def main() -> int:
     args = samplers.side_by_side_arguments(
-        __doc__, [("--designs", "our bayesian from Sobol, uniform random and Halton starts")]
+        __doc__,
+        [("--designs", "our bayesian from Sobol, uniform random and Halton starts")],
+        saved_runs=True,
     )
-    if args.designs:
-        seeds = list(range(args.seeds or (4 if args.quick else DESIGN_SEEDS)))
-        design_jobs = [(design, seed) for design in DESIGNS for seed in seeds]
-        ran, elapsed = samplers.pooled_gp_first(_design_job, design_jobs, lambda j: j[0], args.jobs)
-        lines = [*design_report(ran, seeds), "", f"Ran in {elapsed:.0f} s.", "", describe()]
-        samplers.publish(lines, args.output)
-        return 0
-    seeds = list(range(args.seeds or (4 if args.quick else 120)))
-    jobs: list[Job] = [
-        (kind, start, seed) for start in STARTS for kind in SAMPLERS for seed in seeds
-    ]
-    results, elapsed = samplers.pooled_gp_first(_job, jobs, lambda j: j[0], args.jobs)
-    lines = [*report(results, seeds), "", f"Ran in {elapsed:.0f} s.", "", describe()]
-    samplers.publish(lines, args.output)
+    if args.from_raw:
+        if args.seeds or args.first_seed or args.quick or args.raw:
+            raise SystemExit(
+                "--from-raw reports the saved seeds: it takes no --seeds, "
+                "--first-seed, --quick or --raw"
+            )
+        results, seeds, elapsed, environment = _saved(args.from_raw, args.designs)
+        done = f"Ran in {elapsed:.0f} s (the runs saved in {args.from_raw})."
+    else:
+        first = args.first_seed
+        seeds = list(range(first, first + (args.seeds or (4 if args.quick else SEEDS))))
+        jobs: list[Any] = (
+            [(design, seed) for design in DESIGNS for seed in seeds]
+            if args.designs
+            else [(kind, start, seed) for start in STARTS for kind in SAMPLERS for seed in seeds]
+        )
+        results, elapsed = samplers.pooled_gp_first(
+            _design_job if args.designs else _job, jobs, lambda j: j[0], args.jobs
+        )
+        environment, done = describe(), f"Ran in {elapsed:.0f} s."
+    table = design_report(results, seeds) if args.designs else report(results, seeds)
+    samplers.publish([*table, "", done, "", environment], args.output)
+    if args.raw:
+        _save(args.raw, results, seeds, elapsed, environment, args.designs)
     return 0
 
 

@@ -4,6 +4,7 @@ points, and its report."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -63,10 +64,36 @@ def test_the_report_counts_basins_solved_runs_and_the_seeds_only_one_side_won(
     }
     lines = starts.report(results, seeds)
     rows = [line for line in lines if line.startswith("| ours (Sobol)")]
-    assert rows[0] == "| ours (Sobol) | ours bayesian | 9 | 6 | 0.00505 | 9 | 0.0001 |"
-    assert rows[1] == "| ours (Sobol) | Optuna GP | 3 | 3 | 0.12 | 3 | 0.12 |"
+    assert rows[0] == "| ours (Sobol) | ours bayesian | 9 | 6 | 0.00505 | 9 | 9 | 0.0001 |"
+    assert rows[1] == "| ours (Sobol) | Optuna GP | 3 | 3 | 0.12 | 3 | 3 | 0.12 |"
     assert rows[2] == "| ours (Sobol) | 6 | 0 | 3 | 0 |"
-    assert sum(line.startswith("| Optuna's") for line in lines) == 3
+    # one full block of ten (seeds 0-9): medians 1e-4 floored at 0.0014 over 0.12
+    assert rows[3] == "| ours (Sobol) | 1 | 1 | 1 | 0 | 0.0117 | 0.0117 to 0.0117 |"
+    assert sum(line.startswith("| Optuna's") for line in lines) == 4
+
+
+def test_the_block_table_scores_each_ten_seeds_as_the_suite_scores_a_problem(
+    starts: ModuleType,
+) -> None:
+    seeds = list(range(120, 150))  # three blocks of ten, and the basins in one block of 120
+    ours = [1e-5] * 10 + [0.12] * 10 + [0.002] * 10  # better, worse, tied at the floor-ish
+    theirs = [0.12] * 10 + [1e-4] * 10 + [0.002] * 10
+    results = {
+        (kind, start, seed): (ours if kind == "bayesian" else theirs)[seed - 120]
+        for kind in starts.SAMPLERS
+        for start in starts.STARTS
+        for seed in seeds
+    }
+    lines = starts.report(results, seeds)
+    assert "(120-149)" in lines[0]
+    assert "seeds 120 to 129" in lines[0]
+    rows = [line for line in lines if line.startswith("| ours (Sobol)")]
+    assert rows[0] == "| ours (Sobol) | ours bayesian | 20 | 10 | 0.002 | 20 | 10 | 1e-05 |"
+    # ratios 0.0014/0.12, 0.12/0.0014 (both floored) and 1; percentiles interpolated
+    assert rows[3] == "| ours (Sobol) | 3 | 1 | 2 | 1 | 1 | 0.209 to 68.8 |"
+    # a partial block is left out; fewer than ten seeds leave no table at all
+    assert starts.report(results, seeds[:25])[-1].startswith("| Optuna's (uniform random) | 2 |")
+    assert not any("blocks of" in line for line in starts.report(results, seeds[:9]))
 
 
 def test_a_design_start_is_the_first_batch_of_that_design(starts: ModuleType) -> None:
@@ -100,3 +127,45 @@ def test_the_design_report_counts_basins_by_block_and_on_the_suites_seeds(
     assert rows["| Sobol"] == "| Sobol | 80 | 80 | 0.12 | 40, 40 | 4 | 0.12 |"
     assert rows["| uniform random"] == "| uniform random | 0 | 0 | 0.12 | 0, 0 | 0 | 0.12 |"
     assert rows["| Halton"] == "| Halton | 100 | 0 | 0.12 | 100, 0 | 10 | 0.01 |"
+
+
+def test_a_negative_first_seed_is_refused_naming_the_option(
+    starts: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = starts.samplers.side_by_side_arguments
+    monkeypatch.setattr("sys.argv", ["starts.py", "--first-seed", "120", "--raw", "r.json"])
+    chosen = arguments(starts.__doc__, saved_runs=True)
+    assert (chosen.first_seed, chosen.raw) == (120, "r.json")
+    monkeypatch.setattr("sys.argv", ["starts.py", "--first-seed", "-1"])
+    with pytest.raises(SystemExit):
+        arguments(starts.__doc__, saved_runs=True)
+    assert "--first-seed must be 0 or more, not -1" in capsys.readouterr().err
+    # the scripts that do not take it refuse it rather than run seeds 0 to 9 regardless
+    monkeypatch.setattr("sys.argv", ["failures.py", "--first-seed", "5"])
+    with pytest.raises(SystemExit):
+        arguments(starts.__doc__)
+
+
+def test_saved_runs_report_as_they_ran_and_the_other_mode_is_refused(
+    starts: ModuleType, tmp_path: Path
+) -> None:
+    seeds = [120, 121]
+    results = {
+        (kind, start, seed): 0.01 * seed
+        for kind in starts.SAMPLERS
+        for start in starts.STARTS
+        for seed in seeds
+    }
+    path = str(tmp_path / "starts.json")
+    starts._save(path, results, seeds, 12.5, "Environment: here.", False)
+    assert starts._saved(path, False) == (results, seeds, 12.5, "Environment: here.")
+    with pytest.raises(SystemExit, match="made without --designs: without it"):
+        starts._saved(path, True)
+    designs = {(design, seed): 0.1 for design in starts.DESIGNS for seed in seeds}
+    starts._save(path, designs, seeds, 3.0, "Environment: here.", True)
+    assert starts._saved(path, True)[0] == designs
+    with pytest.raises(SystemExit, match="made with --designs: with it"):
+        starts._saved(path, False)
+    (tmp_path / "other.json").write_text('{"trials": 100, "runs": []}')
+    with pytest.raises(SystemExit, match=r"not a --raw file of benchmarks/starts\.py"):
+        starts._saved(str(tmp_path / "other.json"), False)
