@@ -651,7 +651,8 @@ def side_by_side_arguments(
 ) -> argparse.Namespace:
     """The options of the smaller side-by-side scripts (failures.py, plateau.py,
     repeats.py, starts.py): --quick, --seeds, --jobs and --output, ``flags`` (option,
-    help) of the script's own, and with ``saved_runs`` --first-seed (a non-negative
+    help) of the script's own (--seeds below 1 is refused, naming it), and with
+    ``saved_runs`` --first-seed (a non-negative
     integer, else the parser exits naming it), --raw (a JSON file of every run) and
     --from-raw (report on such a file instead of running)."""
     parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
@@ -668,6 +669,8 @@ def side_by_side_arguments(
     for flag, text in flags:
         parser.add_argument(flag, action="store_true", help=text)
     args = parser.parse_args()
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds must be 1 or more, not {args.seeds}")
     if saved_runs and args.first_seed < 0:
         parser.error(f"--first-seed must be 0 or more, not {args.first_seed}")
     return args

@@ -16,8 +16,9 @@ The report gives, per start and sampler, the seeds that reach the global basin (
 below 0.05) and that solve the problem (regret below 0.001), the median regret, the basins
 in each block of 120 seeds, and the same on the first ten seeds (the suite's); then, from
 the same start, the seeds only one of the two samplers brought to the basin or solved; and
-the ratio ours / Optuna's GP on each block of ten seeds as the suite scores a problem (how
-often the suite's ten seeds would find either side ahead).
+the ratio ours / Optuna's GP on each block of ten seeds as the suite scores a problem, from
+the same start and each from its own (how often the suite's ten seeds would find either
+side ahead).
 
 With ``--designs`` it asks instead whether our Sobol design is the cause: our bayesian from
 first batches of three kinds, its scrambled Sobol design, uniform random points and a

@@ -136,7 +136,7 @@ def test_the_design_report_counts_basins_by_block_and_on_the_suites_seeds(
     assert rows["| Halton"] == "| Halton | 100 | 0 | 0.12 | 100, 0 | 10 | 0.01 |"
 
 
-def test_a_negative_first_seed_is_refused_naming_the_option(
+def test_a_negative_first_seed_or_no_seeds_is_refused_naming_the_option(
     starts: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     arguments = starts.samplers.side_by_side_arguments
@@ -151,6 +151,11 @@ def test_a_negative_first_seed_is_refused_naming_the_option(
     monkeypatch.setattr("sys.argv", ["failures.py", "--first-seed", "5"])
     with pytest.raises(SystemExit):
         arguments(starts.__doc__)
+    # no seeds at all is refused too, rather than taken for the default
+    monkeypatch.setattr("sys.argv", ["failures.py", "--seeds", "0"])
+    with pytest.raises(SystemExit):
+        arguments(starts.__doc__)
+    assert "--seeds must be 1 or more, not 0" in capsys.readouterr().err
 
 
 def test_saved_runs_report_as_they_ran_and_the_other_mode_is_refused(
