@@ -141,6 +141,8 @@ def main() -> int:
     parser.add_argument("--seeds", type=int)
     parser.add_argument("--output", help="also write the markdown table here")
     args = parser.parse_args()
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds must be 1 or more, not {args.seeds}")
     curves = load_curves()
     seeds = range(args.seeds or (3 if args.quick else 10))
     levels = (4,) if args.quick else (1, 4)

@@ -558,7 +558,12 @@ def _arguments() -> argparse.Namespace:
         help="with --from-raw: run these samplers again (comma-separated), on the saved seeds, "
         "problems and levels, and report them against the others' saved runs",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds must be 1 or more, not {args.seeds}")
+    if args.first_seed < 0:
+        parser.error(f"--first-seed must be 0 or more, not {args.first_seed}")
+    return args
 
 
 def _selection(args: argparse.Namespace, catalogue: list[str]) -> tuple[list[str], tuple[str, ...]]:
