@@ -558,10 +558,16 @@ def _arguments() -> argparse.Namespace:
         help="with --from-raw: run these samplers again (comma-separated), on the saved seeds, "
         "problems and levels, and report them against the others' saved runs",
     )
+    return _seeds_checked(parser)
+
+
+def _seeds_checked(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed arguments; a --seeds below 1 or a negative --first-seed (where the
+    parser has it) ends the run with a message naming the option."""
     args = parser.parse_args()
     if args.seeds is not None and args.seeds < 1:
         parser.error(f"--seeds must be 1 or more, not {args.seeds}")
-    if args.first_seed < 0:
+    if getattr(args, "first_seed", 0) < 0:
         parser.error(f"--first-seed must be 0 or more, not {args.first_seed}")
     return args
 
@@ -656,10 +662,9 @@ def side_by_side_arguments(
 ) -> argparse.Namespace:
     """The options of the smaller side-by-side scripts (failures.py, plateau.py,
     repeats.py, starts.py): --quick, --seeds, --jobs and --output, ``flags`` (option,
-    help) of the script's own (--seeds below 1 is refused, naming it), and with
-    ``saved_runs`` --first-seed (a non-negative
-    integer, else the parser exits naming it), --raw (a JSON file of every run) and
-    --from-raw (report on such a file instead of running)."""
+    help) of the script's own, and with ``saved_runs`` --first-seed, --raw (a JSON file of
+    every run) and --from-raw (report on such a file instead of running); seeds checked as
+    ``_seeds_checked`` checks them."""
     parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int)
@@ -673,12 +678,7 @@ def side_by_side_arguments(
     parser.add_argument("--output", help="also write the markdown report here")
     for flag, text in flags:
         parser.add_argument(flag, action="store_true", help=text)
-    args = parser.parse_args()
-    if args.seeds is not None and args.seeds < 1:
-        parser.error(f"--seeds must be 1 or more, not {args.seeds}")
-    if saved_runs and args.first_seed < 0:
-        parser.error(f"--first-seed must be 0 or more, not {args.first_seed}")
-    return args
+    return _seeds_checked(parser)
 
 
 def table_head(columns: Sequence[str]) -> list[str]:

@@ -181,9 +181,10 @@ def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -
     return lines
 
 
-def _blocks(seeds: Sequence[int]) -> tuple[list[list[int]], str]:
-    """``seeds`` in blocks of ``BLOCK``, and the blocks' names (first-last, by commas)."""
-    blocks = [list(seeds)[i : i + BLOCK] for i in range(0, len(seeds), BLOCK)]
+def _blocks(seeds: Sequence[int], size: int = BLOCK) -> tuple[list[list[int]], str]:
+    """``seeds`` in blocks of ``size`` (the last may be shorter), and the blocks' names
+    (first-last, by commas)."""
+    blocks = [list(seeds)[i : i + size] for i in range(0, len(seeds), size)]
     return blocks, ", ".join(f"{b[0]}-{b[-1]}" for b in blocks)
 
 
@@ -244,8 +245,7 @@ def _block_lines(results: dict[Job, float], seeds: Sequence[int]) -> list[str]:
     seeds (the ratio of the medians of the regrets floored at ``RESOLUTION``): from the same
     start, and each from its own (ours from its Sobol points, Optuna's GP from its uniform
     random ones, as the suite runs them)."""
-    blocks = [list(seeds)[i : i + SUITE_SEEDS] for i in range(0, len(seeds), SUITE_SEEDS)]
-    blocks = [block for block in blocks if len(block) == SUITE_SEEDS]
+    blocks = [block for block in _blocks(seeds, SUITE_SEEDS)[0] if len(block) == SUITE_SEEDS]
     if not blocks:
         return []
     lines = [
