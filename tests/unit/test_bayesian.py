@@ -223,15 +223,68 @@ def test_expected_improvement_gradient_matches_finite_differences() -> None:
     assert np.max(np.abs(numeric - gradient)) < 1e-6 * max(1.0, float(np.abs(gradient).max()))
 
 
+@pytest.mark.parametrize("prior", [0.0, -1.7])
 @pytest.mark.parametrize("noise", [1e-6, 1e-2, 0.3])
-def test_the_fitted_values_are_the_posterior_mean_at_the_results(noise: float) -> None:
+def test_the_fitted_values_are_the_posterior_mean_at_the_results(
+    noise: float, prior: float
+) -> None:
     rng = np.random.default_rng(3)
     x = rng.random((40, 2))
     y = np.sin(5 * x).sum(axis=1) + math.sqrt(noise) * rng.standard_normal(40)
-    model = GaussianProcess(x, y, np.array([-1.0, -1.0, 0.0, math.log(noise)]))
+    model = GaussianProcess(x, y, np.array([-1.0, -1.0, 0.0, math.log(noise)]), prior)
     assert np.allclose(model.fitted(), model.predict(x)[0], rtol=1e-7, atol=1e-7)
+    assert np.allclose(model.fitted(), model.moments_and_gradients(x)[0], rtol=1e-7, atol=1e-7)
     if noise <= 1e-6:
         assert np.allclose(model.fitted(), y, atol=1e-3)  # within the noise: sd 1e-3
+
+
+def test_a_prior_mean_is_what_the_model_expects_where_it_knows_nothing() -> None:
+    rng = np.random.default_rng(5)
+    x = 0.4 + 0.2 * rng.random((30, 2))  # results in a small patch of the square
+    y = np.sin(5 * x).sum(axis=1)
+    theta = np.array([math.log(0.05), math.log(0.05), 0.0, math.log(1e-4)])
+    far = np.array([[0.0, 1.0], [1.0, 0.0]])
+    plain, pessimistic = GaussianProcess(x, y, theta), GaussianProcess(x, y, theta, -2.5)
+    assert np.allclose(plain.predict(far)[0], 0.0, atol=1e-6)
+    assert np.allclose(pessimistic.predict(far)[0], -2.5, atol=1e-6)
+    assert np.allclose(pessimistic.predict(far)[1], plain.predict(far)[1])  # the same doubt
+    # the same model with another prior, from the same factor
+    again = plain.with_prior(-2.5)
+    assert again.prior == -2.5
+    assert plain.prior == 0.0
+    points = rng.random((8, 2))
+    for ours, fresh in zip(
+        again.moments_and_gradients(points), pessimistic.moments_and_gradients(points), strict=True
+    ):
+        assert np.allclose(ours, fresh, rtol=1e-9, atol=1e-12)
+
+
+def test_the_objectives_model_expects_the_worst_result_where_it_knows_nothing() -> None:
+    """A pessimistic prior mean: far from every result and pending trial, the model of the
+    objective predicts the worst result rather than their average, so an unexplored corner
+    is worth a trial by the model's doubt alone (without it, a batch spent most of its
+    slots on the cube's corners once the pending trials were believed)."""
+    rng = np.random.default_rng(6)
+    space = SearchSpace.of({"x": Uniform(0, 1), "y": Uniform(0, 1)})
+    sampler = BayesianSampler(space, seed=0, objective=OBJECTIVE)
+    unit = 0.4 + 0.2 * rng.random((20, 2))
+    raw = -((unit - 0.5) ** 2).sum(axis=1)
+    y = _warp(raw)
+    theta = np.array([math.log(0.05), math.log(0.05), 0.0, math.log(1e-4)])
+    far = np.array([[0.0, 1.0], [1.0, 1.0]])
+    for pending in ([], [[0.5, 0.45], [0.95, 0.05]]):
+        model, _, _ = sampler._model(unit, raw, y, theta, pending)
+        assert model.prior == pytest.approx(float(y.min()))
+        assert np.allclose(model.predict(far)[0], float(y.min()), atol=1e-6)
+        assert np.allclose(model.fitted()[:20], y, atol=1e-3)  # near the results, the results
+    # the noise test's model keeps the prior at the results' mean (0, as they are standardised)
+    assert sampler._known(unit, raw, y, theta).prior == 0.0
+    # in a space of finitely many configurations, the objective's model keeps it too
+    grid = SearchSpace.of({"x": QUniform(0, 1, 0.05), "y": QUniform(0, 1, 0.05)})
+    finite = BayesianSampler(grid, seed=0, objective=OBJECTIVE)
+    model, _, _ = finite._model(unit, raw, y, theta, [])
+    assert model.prior == 0.0
+    assert np.allclose(model.predict(far)[0], 0.0, atol=1e-6)
 
 
 def test_the_bar_for_improvement_is_the_best_the_model_believes_not_the_luckiest_result() -> None:
@@ -340,10 +393,12 @@ def test_a_long_sweeps_model_is_capped_at_the_best_results_and_a_spread_of_the_r
     kept_best: list[bool] = []
 
     class Spy(GaussianProcess):
-        def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> None:
+        def __init__(
+            self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, prior: float = 0.0
+        ) -> None:
             sizes.append(len(x))
             kept_best.append(bool(np.isclose(x, [0.3, 0.7]).all(axis=1).any()))
-            super().__init__(x, y, theta)
+            super().__init__(x, y, theta, prior)
 
     monkeypatch.setattr(_bayesian, "GaussianProcess", Spy)
     monkeypatch.setattr(_bayesian, "MODEL_LIMIT", 30)
@@ -406,10 +461,12 @@ def test_the_pending_trials_the_model_believes_are_the_latest_by_index(
     believed: list[list[float]] = []
 
     class Spy(GaussianProcess):
-        def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> None:
+        def __init__(
+            self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, prior: float = 0.0
+        ) -> None:
             sizes.append(len(x))
             believed.append(sorted(x[12:, 0].tolist()))  # the rows past the 12 results
-            super().__init__(x, y, theta)
+            super().__init__(x, y, theta, prior)
 
     monkeypatch.setattr(_bayesian, "GaussianProcess", Spy)
     monkeypatch.setattr(_bayesian, "PENDING_LIMIT", 2)
