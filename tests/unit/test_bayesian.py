@@ -33,6 +33,7 @@ from kubesweep.domain.samplers import (
 )
 from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
+    COARSE_VALUES,
     Acquisition,
     Encoding,
     Feasibility,
@@ -279,12 +280,28 @@ def test_the_objectives_model_expects_the_worst_result_where_it_knows_nothing() 
         assert np.allclose(model.fitted()[:20], y, atol=1e-3)  # near the results, the results
     # the noise test's model keeps the prior at the results' mean (0, as they are standardised)
     assert sampler._known(unit, raw, y, theta).prior == 0.0
-    # in a space of finitely many configurations, the objective's model keeps it too
+    # in a space of few values per parameter, the objective's model keeps it too
     grid = SearchSpace.of({"x": QUniform(0, 1, 0.05), "y": QUniform(0, 1, 0.05)})
     finite = BayesianSampler(grid, seed=0, objective=OBJECTIVE)
     model, _, _ = finite._model(unit, raw, y, theta, [])
     assert model.prior == 0.0
     assert np.allclose(model.predict(far)[0], 0.0, atol=1e-6)
+    # an ordered number of many values lies as close to its neighbours as a continuous one:
+    # the pessimistic prior (101 values of x; y keeps 21), while a choice of as many
+    # unordered values is a corner from each other one, and keeps the mean
+    fine = SearchSpace.of({"x": QUniform(0, 1, 0.01), "y": QUniform(0, 1, 0.05)})
+    model, _, _ = BayesianSampler(fine, seed=0, objective=OBJECTIVE)._model(unit, raw, y, theta, [])
+    assert model.prior == pytest.approx(float(y.min()))
+    for many in (RandInt(COARSE_VALUES + 1), Choice(tuple(range(COARSE_VALUES + 1)))):
+        space = SearchSpace.of({"x": many, "y": QUniform(0, 1, 0.05)})
+        sampler = BayesianSampler(space, seed=0, objective=OBJECTIVE)
+        model, _, _ = sampler._model(unit, raw, y, theta, [])
+        assert model.prior == (0.0 if isinstance(many, Choice) else pytest.approx(float(y.min())))
+    space = SearchSpace.of({"x": RandInt(COARSE_VALUES), "y": QUniform(0, 1, 0.05)})
+    model, _, _ = BayesianSampler(space, seed=0, objective=OBJECTIVE)._model(
+        unit, raw, y, theta, []
+    )
+    assert model.prior == 0.0
 
 
 def test_the_bar_for_improvement_is_the_best_the_model_believes_not_the_luckiest_result() -> None:
