@@ -87,36 +87,35 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   planning step goes elsewhere, while still near good regions. At most the latest
   ``PENDING_LIMIT`` of them (by index) enter.
 - Prior mean: where some parameter is continuous, or an ordered number (randint, quniform,
-  qloguniform) of more than ``COARSE_VALUES`` values, the objective's model takes the
-  lowest of the warped values as its constant
-  prior mean instead of 0, their mean: where it knows nothing it expects the worst result,
-  so an unexplored region is worth a trial by the model's doubt alone. With the prior at
-  the mean, once the pending trials were believed (the variance collapses near the best
-  results), the rest of a batch went where the variance is largest and the mean the
-  results' average, the cube's corners: on Ackley-5 at concurrency 16 (seed 0) 15 and 13
-  of the 16 trials of the batches at trials 64 and 80 lay on the boundary, chosen by the
-  expected improvement itself. Synthetic problems of ``benchmarks/samplers.py`` (ratio of
-  medians to the best rival, geometric mean; seeds 0-9 / 10-19 / 20-29, concurrency
-  1/4/16): 0.87/0.87/0.96, 0.39/0.20/0.49, 0.49/0.41/1.35 became 0.58/0.67/0.99,
-  0.28/0.14/0.42, 0.30/0.28/0.63 (pooled over seeds: 0.59/0.56/0.70, 0.33/0.27/0.49,
-  0.49/0.42/0.54 became 0.42/0.47/0.50, 0.24/0.19/0.41, 0.32/0.31/0.47). Ackley's median
-  regret went from 0.19-0.31 to 0.015-0.023 at concurrency 1 and from 1.1-1.5 to 0.49-0.62
-  at 16; Rosenbrock's valley lost (at 16 1.4-2.0 to 1.9-2.1), and SVC on breast cancer,
-  whose optimum is on the boundary, which the prior no longer explores for free, was
-  solved at 16 in 5, 3 and 6 seeds instead of 6, 8 and 8. Where every parameter takes few
-  values (the suite's tabular problems) the prior stays at the mean: there most untried
-  configurations lie far from every result in the model's metric (a choice's values are a
-  corner apart), and the pessimistic prior kept the search among those it knew (pooled
-  ratio of the tabular problems at concurrency 1 0.31/0.08/0.19 became 0.42/0.15/0.25). An
-  ordered number of many values lies as close to its neighbours as a continuous one
-  (``benchmarks/quantised.py``: Ackley-5, Levy-4 and Rosenbrock-4 with each coordinate a
-  quniform, 20 seeds; seeds that found the grid's best configuration, summed over the
-  three, pessimistic against mean prior, at concurrency 1 / 16): 36/28 against 32/29 at 21
-  values, 40/24 against 34/18 at 41, 30/5 against 14/6 at 101. The noise test
-  (``predictive_skill``) and the failure model (``Feasibility``) keep the prior at 0.
+  qloguniform) of more than ``COARSE_VALUES`` values, the objective's model takes the lowest
+  of the warped values as its constant prior mean instead of 0, their mean: where it knows
+  nothing it expects the worst result, so an unexplored region is worth a trial by the
+  model's doubt alone. With the prior at the mean, once the pending trials were believed
+  (the variance collapses near the best results), the rest of a batch went where the
+  variance is largest and the mean the results' average, the cube's corners: on Ackley-5 at
+  concurrency 16 (seed 0) 15 and 13 of the 16 trials of the batches at trials 64 and 80 lay
+  on the boundary, chosen by the expected improvement itself. Synthetic problems of
+  ``benchmarks/samplers.py`` (ratio of medians to the best rival, geometric mean; seeds 0-9
+  / 10-19 / 20-29, concurrency 1/4/16): 0.87/0.87/0.96, 0.39/0.20/0.49, 0.49/0.41/1.35
+  became 0.58/0.67/0.99, 0.28/0.14/0.42, 0.30/0.28/0.63 (pooled over seeds: 0.59/0.56/0.70,
+  0.33/0.27/0.49, 0.49/0.42/0.54 became 0.42/0.47/0.50, 0.24/0.19/0.41, 0.32/0.31/0.47).
+  Ackley's median regret went from 0.19-0.31 to 0.015-0.023 at concurrency 1 and from
+  1.1-1.5 to 0.49-0.62 at 16; Rosenbrock's valley lost (at 16 1.4-2.0 to 1.9-2.1), and SVC
+  on breast cancer, whose optimum is on the boundary, which the prior no longer explores for
+  free, was solved at 16 in 5, 3 and 6 seeds instead of 6, 8 and 8. Where every parameter is
+  a choice (of any size) or takes few values (the suite's tabular problems) the prior stays
+  at the mean: there most untried configurations lie far from every result in the model's
+  metric (a choice's values are a corner apart), and the pessimistic prior kept the search
+  among those it knew (pooled ratio of the tabular problems at concurrency 1 0.31/0.08/0.19
+  became 0.42/0.15/0.25). An ordered number of many values lies as close to its neighbours
+  as a continuous one (``benchmarks/quantised.py``: Ackley-5, Levy-4 and Rosenbrock-4 with
+  each coordinate a quniform, 20 seeds; seeds that found the grid's best configuration,
+  summed over the three, pessimistic against mean prior, at concurrency 1 / 16): 36/28
+  against 32/29 at 21 values, 40/24 against 34/18 at 41, 30/5 against 14/6 at 101. The noise
+  test (``predictive_skill``) and the failure model (``Feasibility``) keep the prior at 0.
   Local penalisation (Gonzalez et al. 2016) in place of the kriging believer, against the
-  corners too, was worse (concurrency 16, seeds 10-29: Ackley 2.17 against 1.49, Levy
-  0.18 against 0.036).
+  corners too, was worse (concurrency 16, seeds 10-29: Ackley 2.17 against 1.49, Levy 0.18
+  against 0.036).
 - Acquisition: expected improvement over the best the model believes some result is (its
   posterior mean at the results; with a noisy metric the best result is the luckiest
   draw, and every point looks worse than it), maximised over scrambled Sobol candidates
