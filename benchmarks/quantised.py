@@ -2,7 +2,7 @@
 knows nothing (the pessimistic prior mean) in a space of finitely many configurations.
 
 The sampler takes the pessimistic prior mean where some parameter is continuous or an
-ordered number (quniform, qloguniform, randint) of more than ``COARSE_VALUES`` values, and
+ordered number (quniform, qloguniform, randint) of more than 32 values (``COARSE_VALUES``), and
 the prior at the results' mean where every parameter takes few values (the suite's tabular
 problems, where the pessimistic prior kept the search among the configurations it knew).
 This benchmark runs both priors side by side on Ackley-5, Levy-4 and Rosenbrock-4 with each
@@ -35,7 +35,6 @@ from environment import describe
 from problems import Problem, quantised, synthetic
 
 from kubesweep.domain.samplers import BayesianSampler
-from kubesweep.domain.samplers._bayesian import COARSE_VALUES
 
 PROBLEMS = ("ackley5", "levy4", "rosenbrock4")
 STEPS = (20, 40, 100)  # 21, 41 and 101 values per coordinate
@@ -66,6 +65,13 @@ def problem(name: str, steps: int | None) -> Problem:
     """The synthetic problem ``name``, quantised to ``steps + 1`` values unless None."""
     continuous = {p.name: p for p in synthetic()}[name]
     return continuous if steps is None else quantised(continuous, steps)
+
+
+def taken(steps: int) -> str:
+    """The prior our sampler takes where each parameter has ``steps + 1`` values: its own
+    rule, asked of it ("worst" or "mean")."""
+    space = problem(PROBLEMS[0], steps).space()
+    return "worst" if BayesianSampler(space, seed=0)._pessimistic else "mean"
 
 
 Job = tuple[str, str, int, int, int, int]  # problem, sampler, steps, trials, c, seed
@@ -103,7 +109,7 @@ def report(
     found: dict[tuple[int, int, str], int] = {}
     for name in PROBLEMS:
         for steps in levels:
-            chosen = "worst" if steps + 1 > COARSE_VALUES else "mean"
+            chosen = taken(steps)
             for c in levels_c:
                 cells = []
                 medians = {}
@@ -132,7 +138,7 @@ def report(
         "|---|---|---|---|---|---|",
     ]
     for (steps, c), values in ratios.items():
-        chosen = "worst" if steps + 1 > COARSE_VALUES else "mean"
+        chosen = taken(steps)
         mean = float(np.exp(np.mean(np.log(values))))
         lines.append(
             f"| {steps + 1} | {c} | {mean:.2f} | {found[(steps, c, 'worst')]} | "
