@@ -63,14 +63,14 @@ def wide_history(values: int, observations: int) -> tuple[Any, list[Any]]:
     from kubesweep.domain.space import Choice, SearchSpace, Uniform
     from kubesweep.domain.trials import TrialPhase, TrialRecord
 
-    space = SearchSpace.of(
-        {"a": Uniform(0, 1), "b": Uniform(0, 1), "c": Choice(tuple(range(values)))}
-    )
+    names = tuple(f"v{value}" for value in range(values))  # names: one feature each
+    space = SearchSpace.of({"a": Uniform(0, 1), "b": Uniform(0, 1), "c": Choice(names)})
     rng = np.random.default_rng(0)
     history = []
     for i in range(observations + PENDING):
-        p = {"a": float(rng.random()), "b": float(rng.random()), "c": int(rng.integers(values))}
-        value = (p["a"] - 0.3) ** 2 + p["b"] + (p["c"] % 7) / 7
+        c = int(rng.integers(values))
+        p = {"a": float(rng.random()), "b": float(rng.random()), "c": names[c]}
+        value = (p["a"] - 0.3) ** 2 + p["b"] + (c % 7) / 7
         done = i < observations
         phase = TrialPhase.SUCCEEDED if done else TrialPhase.RUNNING
         history.append(TrialRecord.of(i, p, phase, [value] if done else []))

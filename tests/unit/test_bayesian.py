@@ -49,6 +49,7 @@ from kubesweep.domain.samplers._bayesian import (
     fit_kernel,
     fit_size,
     fit_subset,
+    numeric_ranks,
     predictive_skill,
     without_outlier,
     yeojohnson,
@@ -287,16 +288,20 @@ def test_the_objectives_model_expects_the_worst_result_where_it_knows_nothing() 
     assert model.prior == 0.0
     assert np.allclose(model.predict(far)[0], 0.0, atol=1e-6)
     # an ordered number of many values lies as close to its neighbours as a continuous one:
-    # the pessimistic prior (101 values of x; y keeps 21), while a choice of as many
-    # unordered values is a corner from each other one, and keeps the mean
+    # the pessimistic prior (101 values of x; y keeps 21), as does a choice of as many
+    # numbers (an ordered feature), while a choice of as many names is a corner from each
+    # other one, and keeps the mean
     fine = SearchSpace.of({"x": QUniform(0, 1, 0.01), "y": QUniform(0, 1, 0.05)})
     model, _, _ = BayesianSampler(fine, seed=0, objective=OBJECTIVE)._model(unit, raw, y, theta, [])
     assert model.prior == pytest.approx(float(y.min()))
-    for many in (RandInt(COARSE_VALUES + 1), Choice(tuple(range(COARSE_VALUES + 1)))):
-        space = SearchSpace.of({"x": many, "y": QUniform(0, 1, 0.05)})
+    many = COARSE_VALUES + 1
+    names = Choice(tuple(f"v{i}" for i in range(many)))
+    for distribution in (RandInt(many), Choice(tuple(range(many))), names):
+        space = SearchSpace.of({"x": distribution, "y": QUniform(0, 1, 0.05)})
         sampler = BayesianSampler(space, seed=0, objective=OBJECTIVE)
         model, _, _ = sampler._model(unit, raw, y, theta, [])
-        assert model.prior == (0.0 if isinstance(many, Choice) else pytest.approx(float(y.min())))
+        worst = pytest.approx(float(y.min()))
+        assert model.prior == (0.0 if distribution is names else worst), distribution
     space = SearchSpace.of({"x": RandInt(COARSE_VALUES), "y": QUniform(0, 1, 0.05)})
     model, _, _ = BayesianSampler(space, seed=0, objective=OBJECTIVE)._model(
         unit, raw, y, theta, []
@@ -845,14 +850,14 @@ def test_a_suggestion_does_not_depend_on_the_fit_cache() -> None:
 def wide_history(values: int, results: int) -> tuple[SearchSpace, list[TrialRecord]]:
     """A space with a choice of ``values`` values (one model feature each) and two
     uniforms, and ``results`` finished trials in it."""
-    space = SearchSpace.of(
-        {"a": Uniform(0, 1), "b": Uniform(0, 1), "c": Choice(tuple(range(values)))}
-    )
+    names = tuple(f"v{value}" for value in range(values))
+    space = SearchSpace.of({"a": Uniform(0, 1), "b": Uniform(0, 1), "c": Choice(names)})
     rng = np.random.default_rng(5)
     history = []
     for i in range(results):
-        p = {"a": float(rng.random()), "b": float(rng.random()), "c": int(rng.integers(values))}
-        score = -((p["a"] - 0.3) ** 2) - p["b"] - (p["c"] % 7) / 7
+        c = int(rng.integers(values))
+        p = {"a": float(rng.random()), "b": float(rng.random()), "c": names[c]}
+        score = -((p["a"] - 0.3) ** 2) - p["b"] - (c % 7) / 7
         history.append(TrialRecord.of(i, p, TrialPhase.SUCCEEDED, [score]))
     return space, history
 
@@ -911,22 +916,24 @@ def test_a_choice_of_a_thousand_values_takes_bounded_memory() -> None:
     finally:
         tracemalloc.stop()
     assert suggestion is not None
-    assert suggestion["c"] in range(1000)
+    assert str(suggestion["c"]).startswith("v")
     assert peak_bytes < 128 * 2**20, f"{peak_bytes / 2**20:.0f} MB"
 
 
 def test_a_space_too_wide_for_the_model_is_refused_naming_the_widest_choice() -> None:
-    space = SearchSpace.of(
-        {"lr": Uniform(0, 1), "arch": Choice(tuple(range(1000))), "opt": Choice(tuple(range(30)))}
-    )
+    archs, optimisers = tuple(f"a{i}" for i in range(1000)), tuple(f"o{i}" for i in range(30))
+    space = SearchSpace.of({"lr": Uniform(0, 1), "arch": Choice(archs), "opt": Choice(optimisers)})
     with pytest.raises(SpecError) as caught:
         BayesianSampler(space, seed=0)
     assert caught.value.field == "arch.values"
     assert "at most 1024" in caught.value.message
     assert "has 1031" in caught.value.message
     assert "'arch' has 1000 values" in caught.value.message
-    fits = SearchSpace.of({"lr": Uniform(0, 1), "arch": Choice(tuple(range(1000)))})
+    fits = SearchSpace.of({"lr": Uniform(0, 1), "arch": Choice(archs)})
     assert BayesianSampler(fits, seed=0).initial_trials == 5
+    # a choice of numbers is one ordered feature, however many values it lists
+    numbers = {"lr": Uniform(0, 1), "arch": Choice(tuple(range(5000))), "opt": Choice(optimisers)}
+    assert BayesianSampler(SearchSpace.of(numbers), seed=0)._encoding.width == 32
 
 
 def test_the_model_sees_choices_as_indicators_and_integers_at_their_value() -> None:
@@ -940,6 +947,45 @@ def test_the_model_sees_choices_as_indicators_and_integers_at_their_value() -> N
     gradient = encode.unit_gradient(np.arange(10.0).reshape(2, 5))
     assert gradient.tolist() == [[0, 0, 4], [0, 0, 9]], "only continuous coordinates move"
     assert encode.continuous.tolist() == [False, False, True]
+
+
+def test_the_model_sees_a_choice_of_numbers_as_one_feature_at_each_value_s_rank() -> None:
+    # listed in any order, a value twice, integers and floats: ranks among the distinct ones
+    sizes = Choice((64, 16, 128.0, 32, 16))
+    space = SearchSpace.of({"batch": sizes, "flag": Choice((True, False)), "one": Choice((3,))})
+    encode = Encoding(space)
+    assert [kind for _, kind, _, _ in encode.parts] == ["rank", "onehot", "onehot"]
+    slots = (np.arange(5) + 0.5) / 5  # each listed value's slice of the unit coordinate
+    unit = np.column_stack([slots, np.full(5, 0.25), np.full(5, 0.5)])
+    features = encode(unit)
+    assert encode.width == 4
+    assert features[:, 0].tolist() == [2 / 3, 0.0, 1.0, 1 / 3, 0.0]
+    assert encode.indicators == [(1, 2), (2, 1)]
+    assert encode.continuous.tolist() == [False, False, False]
+    # as categories, on request (benchmarks/ordered.py compares the two)
+    assert Encoding(space, ordered=False).width == 8
+    assert numeric_ranks(("relu", 1, 2)) is None
+    assert numeric_ranks((1, True, 2)) is None
+    assert numeric_ranks((0.5, 0.5)) is None
+    # an integer past a float's range is ranked, not an overflow
+    assert numeric_ranks((10**400, 1, 2.5)).tolist() == [1.0, 0.0, 0.5]
+
+
+def test_a_choice_of_numbers_is_searched_near_its_best_value() -> None:
+    """The model carries what a result says about a value to its neighbours: with results
+    that rise towards the largest batch sizes, the next suggestion is a large one that no
+    trial has tried, where a model of categories knows nothing of the untried values."""
+    sizes = tuple(range(8, 257, 8))  # 32 values
+    space = SearchSpace.of({"batch": Choice(sizes)})
+    tried = (8, 16, 48, 96, 120, 160, 200, 232)
+    history = [
+        TrialRecord.of(i, {"batch": size}, TrialPhase.SUCCEEDED, [-(((size - 240) / 100) ** 2)])
+        for i, size in enumerate(tried)
+    ]
+    suggestion = BayesianSampler(space, seed=3, objective=OBJECTIVE).suggest(len(tried), history)
+    assert suggestion is not None
+    assert suggestion["batch"] not in tried
+    assert 208 <= int(suggestion["batch"]) <= 256, suggestion
 
 
 def test_local_candidates_step_finer_in_continuous_coordinates_than_in_discrete_ones() -> None:

@@ -246,8 +246,10 @@ def bayesian_too_wide(spec: dict[str, Any]) -> None:
     spec["samplingAlgorithm"] = {"type": "bayesian"}
     spec.pop("earlyTermination")
     spec["searchSpace"].pop("noise")  # normal: not for bayesian
-    spec["searchSpace"]["arch"] = {"type": "choice", "values": list(range(1000))}
-    spec["searchSpace"]["optimizer"] = {"type": "choice", "values": list(range(30))}
+    # names: a choice of numbers is one ordered feature, however many values it lists
+    names = [f"arch-{i}" for i in range(1000)]
+    spec["searchSpace"]["arch"] = {"type": "choice", "values": names}
+    spec["searchSpace"]["optimizer"] = {"type": "choice", "values": names[:30]}
 
 
 OPERATOR_ONLY: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {

@@ -76,7 +76,16 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   of 9), and so it was on grids of 101 values per coordinate (Rosenbrock's median regret
   twice as large; Levy's best configuration found in 5 seeds instead of 8 at concurrency
   1, in none instead of 5 at 16), while on grids of 11 and 33 values it made no difference.
-- Width: a choice is one feature per value (``Encoding``), and a space of more than
+- Choices of numbers: a choice whose values are all numbers is one feature, each value at
+  its rank among them, evenly spaced from 0 to 1 (``Encoding``), as an integer is; before,
+  it was one indicator per value, as a choice of names is, so the model learnt nothing of
+  32 from 16 and 64 (``benchmarks/ordered.py``: HPOBench australian and HPOLib naval
+  propulsion with each ordered column a choice of its values, Hartmann-6 on 5 values and
+  Levy-4 on 21 values per coordinate; 20 seeds, 100 trials, concurrency 1 and 16): the
+  space's best configuration found in 45 and 36 sweeps of 80 against 21 and 16, median
+  regret lower on Levy-4 and naval propulsion, level on Hartmann-6, 1.15 and 1.23 times
+  the indicators' on australian.
+- Width: a choice of names is one feature per value (``Encoding``), and a space of more than
   ``MAX_FEATURES`` features is refused. Past ``SQUARED_LIMIT`` numbers the likelihood works
   without its (features, n, n) array of squared differences, and past ``MOMENTS_LIMIT`` the
   refinement's moments take a few points at a time, so a choice of 1000 values stays within
@@ -87,35 +96,35 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   planning step goes elsewhere, while still near good regions. At most the latest
   ``PENDING_LIMIT`` of them (by index) enter.
 - Prior mean: where some parameter is continuous, or an ordered number (randint, quniform,
-  qloguniform) of more than ``COARSE_VALUES`` values, the objective's model takes the lowest
-  of the warped values as its constant prior mean instead of 0, their mean: where it knows
-  nothing it expects the worst result, so an unexplored region is worth a trial by the
-  model's doubt alone. With the prior at the mean, once the pending trials were believed
-  (the variance collapses near the best results), the rest of a batch went where the
-  variance is largest and the mean the results' average, the cube's corners: on Ackley-5 at
-  concurrency 16 (seed 0) 15 and 13 of the 16 trials of the batches at trials 64 and 80 lay
-  on the boundary, chosen by the expected improvement itself. Synthetic problems of
-  ``benchmarks/samplers.py`` (ratio of medians to the best rival, geometric mean; seeds 0-9
-  / 10-19 / 20-29, concurrency 1/4/16): 0.87/0.87/0.96, 0.39/0.20/0.49, 0.49/0.41/1.35
+  qloguniform, a choice of numbers) of more than ``COARSE_VALUES`` values, the objective's
+  model takes the lowest of the warped values as its constant prior mean instead of 0, their
+  mean: where it knows nothing it expects the worst result, so an unexplored region is worth
+  a trial by the model's doubt alone. With the prior at the mean, once the pending trials
+  were believed (the variance collapses near the best results), the rest of a batch went
+  where the variance is largest and the mean the results' average, the cube's corners: on
+  Ackley-5 at concurrency 16 (seed 0) 15 and 13 of the 16 trials of the batches at trials 64
+  and 80 lay on the boundary, chosen by the expected improvement itself. Synthetic problems
+  of ``benchmarks/samplers.py`` (ratio of medians to the best rival, geometric mean; seeds
+  0-9 / 10-19 / 20-29, concurrency 1/4/16): 0.87/0.87/0.96, 0.39/0.20/0.49, 0.49/0.41/1.35
   became 0.58/0.67/0.99, 0.28/0.14/0.42, 0.30/0.28/0.63 (pooled over seeds: 0.59/0.56/0.70,
   0.33/0.27/0.49, 0.49/0.42/0.54 became 0.42/0.47/0.50, 0.24/0.19/0.41, 0.32/0.31/0.47).
   Ackley's median regret went from 0.19-0.31 to 0.015-0.023 at concurrency 1 and from
   1.1-1.5 to 0.49-0.62 at 16; Rosenbrock's valley lost (at 16 1.4-2.0 to 1.9-2.1), and SVC
   on breast cancer, whose optimum is on the boundary, which the prior no longer explores for
   free, was solved at 16 in 5, 3 and 6 seeds instead of 6, 8 and 8. Where every parameter is
-  a choice (of any size) or takes few values (the suite's tabular problems) the prior stays
-  at the mean: there most untried configurations lie far from every result in the model's
-  metric (a choice's values are a corner apart), and the pessimistic prior kept the search
-  among those it knew (pooled ratio of the tabular problems at concurrency 1 0.31/0.08/0.19
-  became 0.42/0.15/0.25). An ordered number of many values lies as close to its neighbours
-  as a continuous one (``benchmarks/quantised.py``: Ackley-5, Levy-4 and Rosenbrock-4 with
-  each coordinate a quniform, 20 seeds; seeds that found the grid's best configuration,
-  summed over the three, pessimistic against mean prior, at concurrency 1 / 16): 36/28
-  against 32/29 at 21 values, 40/24 against 34/18 at 41, 30/5 against 14/6 at 101. The noise
-  test (``predictive_skill``) and the failure model (``Feasibility``) keep the prior at 0.
-  Local penalisation (Gonzalez et al. 2016) in place of the kriging believer, against the
-  corners too, was worse (concurrency 16, seeds 10-29: Ackley 2.17 against 1.49, Levy 0.18
-  against 0.036).
+  a choice of names (of any size) or takes few values (the suite's tabular problems) the
+  prior stays at the mean: there most untried configurations lie far from every result in
+  the model's metric (the values of a choice of names are a corner apart), and the
+  pessimistic prior kept the search among those it knew (pooled ratio of the tabular
+  problems at concurrency 1 0.31/0.08/0.19 became 0.42/0.15/0.25). An ordered number of many
+  values lies as close to its neighbours as a continuous one (``benchmarks/quantised.py``:
+  Ackley-5, Levy-4 and Rosenbrock-4 with each coordinate a quniform, 20 seeds; seeds that
+  found the grid's best configuration, summed over the three, pessimistic against mean
+  prior, at concurrency 1 / 16): 36/28 against 32/29 at 21 values, 40/24 against 34/18 at
+  41, 30/5 against 14/6 at 101. The noise test (``predictive_skill``) and the failure model
+  (``Feasibility``) keep the prior at 0. Local penalisation (Gonzalez et al. 2016) in place
+  of the kriging believer, against the corners too, was worse (concurrency 16, seeds 10-29:
+  Ackley 2.17 against 1.49, Levy 0.18 against 0.036).
 - Acquisition: expected improvement over the best the model believes some result is (its
   posterior mean at the results; with a noisy metric the best result is the luckiest
   draw, and every point looks worse than it), maximised over scrambled Sobol candidates
@@ -629,17 +638,41 @@ def _warp(values: np.ndarray, logarithm: bool = False) -> np.ndarray:
     return warped
 
 
-class Encoding:
-    """From the unit cube the sampler searches to the features the GP sees: a choice
-    becomes one indicator per value (categories have no order), an integer or quantised
-    parameter is snapped to the middle of its value's slice (the model sees the value
-    the trial will get), a continuous one stays as it is."""
+def numeric_ranks(values: Sequence[ParameterValue]) -> np.ndarray | None:
+    """Each value's rank among the distinct ``values``, evenly spaced from 0 to 1 (a value
+    listed twice has one rank), where every value is a number (not a boolean) and at least
+    two differ; None otherwise."""
+    if not all(type(value) in (int, float) for value in values):
+        return None
+    # compared as Python numbers, exactly: an integer past a float's range is no error
+    distinct = sorted(set(values))
+    if len(distinct) < 2:
+        return None
+    rank = {value: position / (len(distinct) - 1) for position, value in enumerate(distinct)}
+    return np.array([rank[value] for value in values])
 
-    def __init__(self, space: SearchSpace) -> None:
-        self.parts: list[tuple[int, str, Distribution, int]] = []  # column, kind, dist, width
+
+class Encoding:
+    """From the unit cube the sampler searches to the features the GP sees: a choice of
+    names becomes one indicator per value (categories have no order), a choice of numbers
+    (with ``ordered``) one feature, each value at its rank among them, evenly spaced from 0
+    to 1 (16, 32, 64, 128 as 0, 1/3, 2/3, 1: a batch size or a learning rate listed by
+    hand is an ordered number whose neighbours score alike), an integer or quantised
+    parameter is snapped to the middle of its value's slice (the model sees the value the
+    trial will get), a continuous one stays as it is."""
+
+    def __init__(self, space: SearchSpace, ordered: bool = True) -> None:
+        # column, kind, distribution, width
+        self.parts: list[tuple[int, str, Distribution, int]] = []
+        self._ranks: dict[int, np.ndarray] = {}  # per ranked column, each slot's feature
         for column, (_, distribution) in enumerate(space):
             if isinstance(distribution, Choice):
-                self.parts.append((column, "onehot", distribution, len(distribution.values)))
+                ranks = numeric_ranks(distribution.values) if ordered else None
+                if ranks is None:
+                    self.parts.append((column, "onehot", distribution, len(distribution.values)))
+                else:
+                    self._ranks[column] = ranks
+                    self.parts.append((column, "rank", distribution, 1))
             elif isinstance(distribution, DISCRETE):
                 self.parts.append((column, "snap", distribution, 1))
             else:
@@ -653,6 +686,10 @@ class Encoding:
             if kind == "onehot":
                 slot = np.clip((u * width).astype(int), 0, width - 1)
                 columns.append(np.eye(width)[slot])
+            elif kind == "rank":
+                ranks = self._ranks[column]
+                slot = np.clip((u * len(ranks)).astype(int), 0, len(ranks) - 1)
+                columns.append(ranks[slot][:, None])
             elif kind == "snap":
                 snapped = [distribution.to_unit(distribution.from_unit(float(v))) for v in u]
                 columns.append(np.array(snapped)[:, None])
@@ -671,13 +708,20 @@ class Encoding:
         return result
 
     @property
+    def indicators(self) -> list[tuple[int, int]]:
+        """The choices seen as one indicator per value: (the parameter's column, how many
+        values it lists)."""
+        return [(column, width) for column, kind, _, width in self.parts if kind == "onehot"]
+
+    @property
     def continuous(self) -> np.ndarray:
-        """Per unit coordinate, whether it is continuous (neither a choice nor snapped)."""
+        """Per unit coordinate, whether it is continuous (not a choice, not snapped)."""
         return np.array([kind == "same" for _, kind, _, _ in self.parts])
 
     def unit_spread(self, lengths: np.ndarray) -> np.ndarray:
         """How far to look around a good point, per unit coordinate: half the fitted length
-        scale of continuous and snapped coordinates (at most 0.25), 0.25 for choices."""
+        scale of continuous, snapped and ranked coordinates (at most 0.25), 0.25 for
+        choices of names."""
         result = np.full(len(self.parts), 0.25)
         feature = 0
         for column, kind, _, width in self.parts:
@@ -839,27 +883,30 @@ class BayesianSampler:
         self._encoding = Encoding(space)
         if self._encoding.width > MAX_FEATURES:
             # the model's time and memory grow with its features (measured by
-            # benchmarks/scale.py --choices): name the widest choice, if any
-            sizes = [(len(d.values), name) for name, d in space if isinstance(d, Choice)]
+            # benchmarks/scale.py --choices): name the widest choice of names, if any
+            names = space.names
+            sizes = [(width, names[column]) for column, width in self._encoding.indicators]
             values, widest = max(sizes, default=(0, ""))
             raise SpecError(
                 f"{widest}.values" if widest else "",
-                f"bayesian sampling models each value of a choice as a feature of its own, "
-                f"and each other parameter as one, at most {MAX_FEATURES} in all; this "
-                f"search space has {self._encoding.width}"
+                f"bayesian sampling models each value of a choice of names as a feature of "
+                f"its own, and each other parameter as one, at most {MAX_FEATURES} in all; "
+                f"this search space has {self._encoding.width}"
                 + (f" ({widest!r} has {values} values)" if widest else "")
-                + ". Use fewer values, randint or quniform where the values are ordered "
-                "numbers, or random sampling",
+                + ". Use fewer values, numbers where the values are ordered, or random "
+                "sampling",
             )
         self.initial_trials = max(5, 2 * space.dimensions)
         # a space of few values per parameter: the model may see a loss's logarithm
         counts = [value_count(distribution) for _, distribution in space]
         self._coarse = all(count is not None and count <= COARSE_VALUES for count in counts)
         # the pessimistic prior mean (see Prior mean) where some parameter is continuous or an
-        # ordered number of more than COARSE_VALUES values, whose neighbours lie close
+        # ordered number (a choice of numbers too) of more than COARSE_VALUES values, whose
+        # neighbours lie close; not for a choice of names, whose values are all far apart
+        named = {column for column, _ in self._encoding.indicators}
         self._pessimistic = any(
-            count is None or (count > COARSE_VALUES and not isinstance(distribution, Choice))
-            for count, (_, distribution) in zip(counts, space, strict=True)
+            count is None or (count > COARSE_VALUES and column not in named)
+            for column, count in enumerate(counts)
         )
         self._configurations = configurations(space)
         self._design_points = np.empty((0, space.dimensions))
