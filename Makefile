@@ -29,7 +29,7 @@ unit: install ## the unit tests of the pure core, the API models and the CLI
 bench-install: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 
-bench-quick: bench-install ## samplers, latency, early termination, failed trials, flat results, repeats, noise and trials that end one by one against Optuna; our two priors on quantised parameters, < 5 min
+bench-quick: bench-install ## samplers, latency, early termination, failed trials, flat results, repeats, noise and trials that end one by one against Optuna; our two priors on quantised parameters; choices of numbers, < 5 min
 	$(BIN)/python benchmarks/samplers.py --quick --output benchmarks/results/samplers-quick.md \
 		--plot benchmarks/results/samplers-quick.png
 	$(BIN)/python benchmarks/pruners.py --quick --output benchmarks/results/pruners-quick.md
@@ -38,9 +38,10 @@ bench-quick: bench-install ## samplers, latency, early termination, failed trial
 	$(BIN)/python benchmarks/repeats.py --quick --output benchmarks/results/repeats-quick.md
 	$(BIN)/python benchmarks/noise.py --quick --output benchmarks/results/noise-quick.md
 	$(BIN)/python benchmarks/quantised.py --quick --output benchmarks/results/quantised-quick.md
+	$(BIN)/python benchmarks/ordered.py --quick --output benchmarks/results/ordered-quick.md
 	$(BIN)/python benchmarks/asynchronous.py --quick --output benchmarks/results/asynchronous-quick.md
 
-bench: bench-install ## the full suite against Optuna (about 1 hour on 2 cores)
+bench: bench-install ## the full suite against Optuna (about 75 min on 2 cores)
 	$(BIN)/python benchmarks/samplers.py --output benchmarks/results/samplers.md \
 		--plot benchmarks/results/samplers.png --raw benchmarks/results/samplers.json
 	$(BIN)/python benchmarks/pruners.py --output benchmarks/results/pruners.md
@@ -49,6 +50,7 @@ bench: bench-install ## the full suite against Optuna (about 1 hour on 2 cores)
 	$(BIN)/python benchmarks/repeats.py --output benchmarks/results/repeats.md
 	$(BIN)/python benchmarks/noise.py --output benchmarks/results/noise.md
 	$(BIN)/python benchmarks/quantised.py --output benchmarks/results/quantised.md
+	$(BIN)/python benchmarks/ordered.py --output benchmarks/results/ordered.md
 	$(BIN)/python benchmarks/asynchronous.py --output benchmarks/results/asynchronous.md
 
 bench-curves: bench-install ## regenerate the learning curves the pruner replay uses (~20 s)
