@@ -39,6 +39,7 @@ from kubesweep.domain.samplers._bayesian import (
     Feasibility,
     GaussianProcess,
     _Likelihood,
+    _log_h,
     _matern32,
     _normal_cdf,
     _normal_pdf,
@@ -203,26 +204,65 @@ def test_to_unit_inverts_from_unit(u: float) -> None:
     assert not math.isnan(Choice(("a",)).to_unit("missing"))
 
 
-def test_expected_improvement_gradient_matches_finite_differences() -> None:
+# z, log(z Phi(z) + phi(z)) and Phi(z) / (z Phi(z) + phi(z)), by mpmath at 50 digits
+LOG_H = [
+    (-1e6, -500000000028.55, 1000000.000002),
+    (-1e3, -500014.73445209116, 1000.001999994),
+    (-150.0, -11260.940342433996, 150.0133315561084),
+    (-100.5, -5060.264550907695, 100.51989459071244),
+    (-99.5, -4960.24455673713, 99.52009441590732),
+    (-40.0, -808.29856835662, 40.04990665764852),
+    (-10.0, -55.55312203612235, 10.194383033412553),
+    (-5.0, -16.74430116266099, 5.361816241288088),
+    (-1.5, -3.52993592080571, 2.2795806941564463),
+    (-1.0, -2.4851210257126413, 1.9042712333296918),
+    (-0.5, -1.6205162643873199, 1.5598731483480797),
+    (0.0, -0.9189385332046728, 1.2533141373155003),
+    (2.0, 0.6973835457882284, 0.48655931878528386),
+    (6.0, 1.7917594692541146, 0.16666666649789214),
+]
+
+
+def test_log_expected_improvement_is_exact_far_below_the_best() -> None:
+    z, log_h, slope = (np.array(column) for column in zip(*LOG_H, strict=True))
+    ours, our_slope = _log_h(z)
+    assert np.allclose(ours, log_h, rtol=1e-12, atol=1e-12)
+    assert np.allclose(our_slope, slope, rtol=1e-9)
+    # no step where the computation changes (z = -1 and z = -100)
+    for edge in (-1.0, -100.0):
+        below, above = _log_h(np.array([edge - 1e-9, edge + 1e-9]))[0]
+        assert above - below == pytest.approx(2e-9 * _log_h(np.array([edge]))[1][0], rel=1e-3)
+
+
+def test_log_expected_improvement_gradient_matches_finite_differences() -> None:
     rng = np.random.default_rng(1)
     x = rng.random((30, 3))
     raw = np.sin(5 * x).sum(axis=1)
     y = (raw - raw.mean()) / raw.std()
     model = GaussianProcess(x, y, fit_kernel(x, y, seed=0))
     points, best = rng.random((4, 3)), float(y.max()) - 0.5
-    value, gradient = model.expected_improvement_and_gradient(points, best)
-    assert np.allclose(value, expected_improvement(*model.predict(points), best))
+
+    def log_ei(at: np.ndarray) -> np.ndarray:
+        result: np.ndarray = np.log(expected_improvement(*model.predict(at), best))
+        return result
+
+    value, gradient = model.log_expected_improvement_and_gradient(points, best)
+    assert np.allclose(value, log_ei(points))
     step = 1e-6
     numeric = np.zeros_like(gradient)
     for i, j in itertools.product(range(4), range(3)):
         up, down = points.copy(), points.copy()
         up[i, j] += step
         down[i, j] -= step
-        numeric[i, j] = (
-            expected_improvement(*model.predict(up), best)[i]
-            - expected_improvement(*model.predict(down), best)[i]
-        ) / (2 * step)
+        numeric[i, j] = (log_ei(up)[i] - log_ei(down)[i]) / (2 * step)
     assert np.max(np.abs(numeric - gradient)) < 1e-6 * max(1.0, float(np.abs(gradient).max()))
+    # far above every result, where EI itself is 0 in floating point, the logarithm still
+    # points back up
+    far = model.log_expected_improvement_and_gradient(points, best + 100.0)
+    assert np.all(np.isfinite(far[0]))
+    assert np.all(np.isfinite(far[1]))
+    assert np.all(expected_improvement(*model.predict(points), best + 100.0) == 0.0)
+    assert np.all(np.abs(far[1]).sum(axis=1) > 0)
 
 
 @pytest.mark.parametrize("prior", [0.0, -1.7])
@@ -1175,16 +1215,19 @@ def test_the_refinements_gradient_matches_finite_differences() -> None:
     acquisition = Acquisition(model, float(y.max()) - 0.3, feasibility)
     # where the probability is neither 0 nor 1: near the edge, and far past it
     points = np.array([[0.6, 0.3], [0.6, 0.55], [0.98, 0.15], [0.99, 0.75]])
-    probability, gradient = feasibility.probability_and_gradient(points)
-    assert np.allclose(probability, feasibility.probability(points))
+    log_probability, gradient = feasibility.log_probability_and_gradient(points)
+    probability = feasibility.probability(points)
+    assert np.allclose(log_probability, np.log(probability))
     assert np.all((probability > 0.05) & (probability < 0.95)), probability
-    value, value_gradient = acquisition.value_and_gradient(points)
+    value, value_gradient = acquisition.log_value_and_gradient(points)
     mean, sd = model.predict(points)
-    assert np.allclose(value, expected_improvement(mean, sd, acquisition.best) * probability)
+    assert np.allclose(
+        value, np.log(expected_improvement(mean, sd, acquisition.best) * probability)
+    )
     step = 1e-6
     for function, analytic in (
-        (feasibility.probability, gradient),
-        (lambda p: acquisition.value_and_gradient(p)[0], value_gradient),
+        (lambda p: np.log(feasibility.probability(p)), gradient),
+        (lambda p: acquisition.log_value_and_gradient(p)[0], value_gradient),
     ):
         numeric = np.zeros_like(analytic)
         for i, j in itertools.product(range(4), range(2)):
