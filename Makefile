@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install test lint unit testbed-tests crds chart-schema bench bench-quick bench-install bench-curves clean testbed-build testbed-up testbed-down demo
+.PHONY: install test lint unit testbed-tests crds chart-schema bench bench-quick bench-quick-all bench-install bench-curves clean testbed-build testbed-up testbed-down demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,12 @@ unit: install ## the unit tests of the pure core, the API models and the CLI
 bench-install: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 
-bench-quick: bench-install ## samplers, latency, early termination, failed trials, flat results, repeats, noise and trials that end one by one against Optuna; our two priors on quantised parameters; choices of numbers, < 5 min
+bench-quick: bench-install ## the suite's quick variant: samplers and latency, early termination, against Optuna (1-2 min)
 	$(BIN)/python benchmarks/samplers.py --quick --output benchmarks/results/samplers-quick.md \
 		--plot benchmarks/results/samplers-quick.png
 	$(BIN)/python benchmarks/pruners.py --quick --output benchmarks/results/pruners-quick.md
+
+bench-quick-all: bench-quick ## and the studies' quick variants: failed trials, flat results, repeats, noise, quantised, choices of numbers, trials that end one by one (4-7 min in all)
 	$(BIN)/python benchmarks/failures.py --quick --output benchmarks/results/failures-quick.md
 	$(BIN)/python benchmarks/plateau.py --quick --output benchmarks/results/plateau-quick.md
 	$(BIN)/python benchmarks/repeats.py --quick --output benchmarks/results/repeats-quick.md
