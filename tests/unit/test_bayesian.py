@@ -34,6 +34,7 @@ from kubesweep.domain.samplers import (
 from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
     COARSE_VALUES,
+    FIT_LIMIT,
     Acquisition,
     Encoding,
     Feasibility,
@@ -438,9 +439,11 @@ def test_kernel_refit_schedule() -> None:
     assert fit_size(200) <= 200 < fit_size(200) * 1.1 + 1
     values = np.arange(1000.0)
     chosen = fit_subset(values)
-    assert len(chosen) == 256
-    assert set(range(872, 1000)) <= set(chosen.tolist())  # the best 128
-    assert len(set(chosen.tolist())) == 256
+    assert len(chosen) == FIT_LIMIT == 128
+    assert set(range(936, 1000)) <= set(chosen.tolist())  # the best 64
+    assert len(set(chosen.tolist())) == 128
+    spread = sorted(set(chosen.tolist()) - set(range(936, 1000)))  # and 64 spread evenly
+    assert (len(spread), spread[0], spread[-1]) == (64, 0, 935)
 
 
 def test_a_long_sweeps_model_is_capped_at_the_best_results_and_a_spread_of_the_rest(
@@ -941,10 +944,10 @@ def test_moments_computed_a_few_points_at_a_time_are_the_same(
 
 
 def test_a_choice_of_a_thousand_values_takes_bounded_memory() -> None:
-    """One model feature per choice value. At 1000 results, traced by tracemalloc: 74 MB
-    at the peak; 249 MB with the refinement's moments for its ten points at once; 517 MB
-    with the usual likelihood's (features, n, n) array (at the fit's 256 results). The
-    operator's memory limit is 512 Mi, for every sweep it runs."""
+    """One model feature per choice value. At 1000 results, traced by tracemalloc: 81 MB
+    at the peak; 256 MB with the refinement's moments for its ten points at once; 137 MB
+    with the usual likelihood's (features, n, n) array (at the fit's 128 results; 517 MB
+    when the fit took 256). The operator's memory limit is 512 Mi, for every sweep it runs."""
     import tracemalloc
 
     space, history = wide_history(1000, 1000)

@@ -46,6 +46,14 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   that many and an even spread of the rest, so a long sweep's suggestions stay within a
   second and the operator's memory bounded). Fits are memoised by their data, so the
   suggestions of one planning step, which see the same observations, share one fit.
+  ``FIT_LIMIT`` is 128 (it was 256): at 200 results in 6-D a suggestion with a refit on
+  187 of them took 45-52 ms against 36 ms on 128 (the best 64 and an even spread of the
+  rest), with the kernel reused 16-19 ms (``benchmarks/samplers.py``'s latency, one BLAS
+  thread, both side by side on an AMD EPYC machine). No sweep of the suite's 100 trials
+  reaches 128; Hartmann-6 after 200 trials (seeds 0-29, concurrency 1 and 16) changed in
+  15 of 60 runs, median regret 3.3e-5 / 4.6e-5 to 3.5e-5 / 3.7e-5, solved in 19 / 17 seeds
+  either way; sweeps of 1300 trials (``benchmarks/scale.py --quality``, two seeds) ended
+  with Levy's regret at 3.0e-5 against 3.4e-5 and Rosenbrock's at 0.0031 against 0.0025.
   Matérn 3/2 rather than the smoother 5/2 (a 3/2 function is once differentiable, a 5/2
   one twice, so 3/2 bends to rugged functions): pooled over all problems of the suite at
   concurrency 1/4/16, ours over the best of Optuna's samplers came to 0.70/0.71/0.48,
@@ -248,7 +256,7 @@ REFINED = 10
 STAGNANT = 3e-4
 REFIT_ALWAYS = 30
 REFIT_GROWTH = 1.1
-FIT_LIMIT = 256
+FIT_LIMIT = 128
 MODEL_LIMIT = 1000
 PENDING_LIMIT = 256
 SECOND_START_LIMIT = REFIT_ALWAYS
