@@ -658,13 +658,16 @@ def pooled_gp_first(
 
 
 def side_by_side_arguments(
-    description: str, flags: Sequence[tuple[str, str]] = (), saved_runs: bool = False
+    description: str,
+    flags: Sequence[tuple[str, str]] = (),
+    saved_runs: bool = False,
+    options: Sequence[tuple[str, str]] = (),
 ) -> argparse.Namespace:
     """The options of the smaller side-by-side scripts (failures.py, plateau.py,
     repeats.py, starts.py): --quick, --seeds, --jobs and --output, ``flags`` (option,
-    help) of the script's own, and with ``saved_runs`` --first-seed, --raw (a JSON file of
-    every run) and --from-raw (report on such a file instead of running); seeds checked as
-    ``_seeds_checked`` checks them."""
+    help) and ``options`` (option taking a value, help) of the script's own, and with
+    ``saved_runs`` --first-seed, --raw (a JSON file of every run) and --from-raw (report on
+    such a file instead of running); seeds checked as ``_seeds_checked`` checks them."""
     parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int)
@@ -678,6 +681,8 @@ def side_by_side_arguments(
     parser.add_argument("--output", help="also write the markdown report here")
     for flag, text in flags:
         parser.add_argument(flag, action="store_true", help=text)
+    for option, text in options:
+        parser.add_argument(option, help=text)
     return _seeds_checked(parser)
 
 

@@ -24,17 +24,21 @@ With ``--designs`` it asks instead whether our Sobol design is the cause: our ba
 first batches of three kinds, its scrambled Sobol design, uniform random points and a
 scrambled Halton sequence (each seeded by the sweep's seed), then its own model, on 360
 seeds; per design the seeds that reach the basin and solve it, and the basins in each
-block of 120 seeds (how far the seeds alone move the count) and on the suite's ten.
+block of 120 seeds (how far the seeds alone move the count) and on the suite's ten, and
+each design's difference from Sobol in seeds that reach the basin, with its z score.
+``--only`` runs some of the designs.
 
     python benchmarks/starts.py --quick  # 4 seeds
     python benchmarks/starts.py          # 360 seeds (about 45 minutes on 2 cores)
     python benchmarks/starts.py --designs  # 360 seeds (about 15 minutes)
     python benchmarks/starts.py --first-seed 360 --seeds 120 --raw more.json  # other seeds
+    python benchmarks/starts.py --designs --only Sobol,Halton --first-seed 360 --seeds 1440
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 
@@ -156,8 +160,11 @@ def _design_job(job: tuple[str, int]) -> tuple[tuple[str, int], float]:
 
 
 def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -> list[str]:
-    """The table of our runs from each design's first batch, on ``seeds``."""
+    """The table of our runs from each design's first batch (those ``results`` hold), on
+    ``seeds``, and each design against Sobol."""
     first = list(seeds)[:SUITE_SEEDS]
+    designs = [design for design in DESIGNS if (design, seeds[0]) in results]
+    basins: dict[str, int] = {}
     blocks, names = _blocks(seeds)
     lines = [
         f"Hartmann-6, concurrency {CONCURRENCY}, {TRIALS} trials, our bayesian from a first "
@@ -169,15 +176,57 @@ def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -
         f"{len(first)} | median regret, first {len(first)} |",
         "|---|---|---|---|---|---|---|",
     ]
-    for design in DESIGNS:
+    for design in designs:
         regrets = np.array([results[(design, seed)] for seed in seeds])
         firsts = np.array([results[(design, seed)] for seed in first])
         by_block = _basins_by_block({seed: results[(design, seed)] for seed in seeds}, blocks)
+        basins[design] = int((regrets < BASIN).sum())
         lines.append(
             f"| {design} | {(regrets < BASIN).sum()} | {(regrets < SOLVED).sum()} | "
             f"{np.median(regrets):.3g} | {by_block} | {(firsts < BASIN).sum()} | "
             f"{np.median(firsts):.3g} |"
         )
+    return lines + _against_sobol(basins, len(seeds))
+
+
+def chosen_designs(names: str | None) -> tuple[str, ...]:
+    """The designs ``--only`` names (comma-separated), in the order of ``DESIGNS``; all of
+    them without it. A name that is not a design ends the run, naming it and the designs."""
+    if names is None:
+        return DESIGNS
+    wanted = [name.strip() for name in names.split(",")]
+    for name in wanted:
+        if name not in DESIGNS:
+            raise SystemExit(
+                f"--only: {name!r} is not a design; the designs are " + ", ".join(DESIGNS)
+            )
+    return tuple(design for design in DESIGNS if design in wanted)
+
+
+def _against_sobol(basins: dict[str, int], count: int) -> list[str]:
+    """Each design's seeds in the basin against Sobol's (of ``count`` seeds each), and the
+    difference's z score (two proportions, pooled: about 2 or more is unlikely by the
+    seeds alone)."""
+    if "Sobol" not in basins or len(basins) < 2:
+        return []
+    lines = [
+        "",
+        f"Against Sobol: the difference in seeds that reach the basin (of {count} each), and "
+        "its z score (two proportions, pooled; at 2 or more the seeds alone would seldom "
+        "make it):",
+        "",
+        "| first batch | basin, against Sobol | z |",
+        "|---|---|---|",
+    ]
+    sobol = basins["Sobol"]
+    for design, basin in basins.items():
+        if design == "Sobol":
+            continue
+        pooled = (basin + sobol) / (2 * count)
+        spread = math.sqrt(pooled * (1 - pooled) * 2 / count)
+        z = f"{(basin - sobol) / count / spread:.2f}" if spread > 0 else "-"
+        points = 100 * (basin - sobol) / count
+        lines.append(f"| {design} | {basin - sobol:+d} ({points:+.1f} points) | {z} |")
     return lines
 
 
@@ -315,12 +364,16 @@ def main() -> int:
         __doc__,
         [("--designs", "our bayesian from Sobol, uniform random and Halton starts")],
         saved_runs=True,
+        options=[("--only", "with --designs, only these designs (comma-separated)")],
     )
+    if args.only is not None and not args.designs:
+        raise SystemExit("--only chooses among the designs of --designs: give --designs too")
+    designs = chosen_designs(args.only)
     if args.from_raw:
-        if args.seeds or args.first_seed or args.quick or args.raw:
+        if args.seeds or args.first_seed or args.quick or args.raw or args.only:
             raise SystemExit(
-                "--from-raw reports the saved seeds: it takes no --seeds, "
-                "--first-seed, --quick or --raw"
+                "--from-raw reports the saved seeds and designs: it takes no --seeds, "
+                "--first-seed, --quick, --raw or --only"
             )
         results, seeds, elapsed, environment = _saved(args.from_raw, args.designs)
         done = f"Ran in {elapsed:.0f} s (the runs saved in {args.from_raw})."
@@ -328,7 +381,7 @@ def main() -> int:
         first = args.first_seed
         seeds = list(range(first, first + (args.seeds or (4 if args.quick else SEEDS))))
         jobs: list[Any] = (
-            [(design, seed) for design in DESIGNS for seed in seeds]
+            [(design, seed) for design in designs for seed in seeds]
             if args.designs
             else [(kind, start, seed) for start in STARTS for kind in SAMPLERS for seed in seeds]
         )

@@ -130,10 +130,15 @@ def test_the_design_report_counts_basins_by_block_and_on_the_suites_seeds(
     results = {(d, seed): regrets[d][seed] for d in starts.DESIGNS for seed in seeds}
     lines = starts.design_report(results, seeds)
     assert "(0-119, 120-239)" in lines[0]
-    rows = {line.split(" | ")[0]: line for line in lines if line.startswith("| ")}
+    table = lines[: next(i for i, line in enumerate(lines) if line.startswith("Against"))]
+    rows = {line.split(" | ")[0]: line for line in table if line.startswith("| ")}
     assert rows["| Sobol"] == "| Sobol | 80 | 80 | 0.12 | 40, 40 | 4 | 0.12 |"
     assert rows["| uniform random"] == "| uniform random | 0 | 0 | 0.12 | 0, 0 | 0 | 0.12 |"
     assert rows["| Halton"] == "| Halton | 100 | 0 | 0.12 | 100, 0 | 10 | 0.01 |"
+    assert lines[-2:] == [
+        "| uniform random | -80 (-33.3 points) | -9.80 |",
+        "| Halton | +20 (+8.3 points) | 1.89 |",
+    ]
 
 
 def test_a_negative_first_seed_or_no_seeds_is_refused_naming_the_option(
@@ -181,3 +186,37 @@ def test_saved_runs_report_as_they_ran_and_the_other_mode_is_refused(
     (tmp_path / "other.json").write_text('{"trials": 100, "runs": []}')
     with pytest.raises(SystemExit, match=r"not a --raw file of benchmarks/starts\.py"):
         starts._saved(str(tmp_path / "other.json"), False)
+
+
+def test_the_design_report_sets_each_design_it_holds_against_sobol(starts: ModuleType) -> None:
+    seeds = list(range(240))
+    regrets = {  # Sobol in the basin on every third seed (80), Halton on the first 100
+        "Sobol": [0.01 if seed % 3 == 0 else 0.12 for seed in seeds],
+        "Halton": [0.01] * 100 + [0.12] * 140,
+    }
+    results = {(d, seed): regrets[d][seed] for d in regrets for seed in seeds}
+    lines = starts.design_report(results, seeds)
+    rows = [line.split(" | ")[0] for line in lines if line.startswith("| ")]
+    assert rows == ["| first batch", "| Sobol", "| Halton", "| first batch", "| Halton"]
+    # 100 against 80 of 240: pooled 0.375, so z = (20 / 240) / sqrt(0.375 * 0.625 * 2 / 240)
+    assert lines[-1] == "| Halton | +20 (+8.3 points) | 1.89 |"
+    # with Sobol alone, or without it, nothing is set against it
+    for kept in ("Sobol", "Halton"):
+        alone = {key: value for key, value in results.items() if key[0] == kept}
+        assert not any("Against" in line for line in starts.design_report(alone, seeds))
+
+
+def test_only_some_designs_run_and_a_name_that_is_no_design_is_refused(
+    starts: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert starts.chosen_designs(None) == starts.DESIGNS
+    assert starts.chosen_designs("Halton, Sobol") == ("Sobol", "Halton")
+    with pytest.raises(SystemExit, match="--only: 'halton' is not a design; the designs are "):
+        starts.chosen_designs("Sobol,halton")
+    monkeypatch.setattr("sys.argv", ["starts.py", "--only", "Sobol"])
+    with pytest.raises(SystemExit, match="give --designs too"):
+        starts.main()
+    saved = ["starts.py", "--designs", "--only", "Sobol", "--from-raw", "r.json"]
+    monkeypatch.setattr("sys.argv", saved)
+    with pytest.raises(SystemExit, match="--quick, --raw or --only"):
+        starts.main()
