@@ -182,7 +182,7 @@ def design_report(results: dict[tuple[str, int], float], seeds: Sequence[int]) -
         by_block = _basins_by_block({seed: results[(design, seed)] for seed in seeds}, blocks)
         basins[design] = int((regrets < BASIN).sum())
         lines.append(
-            f"| {design} | {(regrets < BASIN).sum()} | {(regrets < SOLVED).sum()} | "
+            f"| {design} | {basins[design]} | {(regrets < SOLVED).sum()} | "
             f"{np.median(regrets):.3g} | {by_block} | {(firsts < BASIN).sum()} | "
             f"{np.median(firsts):.3g} |"
         )
