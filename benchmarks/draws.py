@@ -11,8 +11,11 @@ resolution of the draw's own random search) and prints, per group and concurrenc
 ratio over all the saved seeds and over the first ``--size`` (the suite's own), the median
 ratio over the draws with its 10th and 90th percentiles, and the share of draws whose ratio
 is at most 0.5 and at most 1.0 (the suite's goals at concurrency 16 and 1). The groups are
-each problem group, the synthetic and tabular problems together, and all; a second table
-gives the same ratios per problem. Reads saved runs only: seconds.
+each problem group, the synthetic and tabular problems together, and all. A second table
+gives the same figures for the suite's pooled reading (each sampler's geometric mean of
+normalised regret over the group's problems and the draw's seeds, ours over the best
+rival's: every seed counts, not only the one at the median), and a third the ratios of
+medians per problem. Reads saved runs only: seconds.
 
     R=benchmarks/results
     python benchmarks/draws.py \
@@ -43,16 +46,22 @@ GOALS = (0.5, 1.0)
 JOINT = ("synthetic", "tabular")  # the goals speak of "synthetic and tabular problems"
 
 
-def ratio(
+Case = tuple[float, np.ndarray, list[np.ndarray]]  # a problem in the pooled reading
+
+
+def scored(
     results: dict[tuple[str, str, int], list[float]],
     problem: Problem,
     concurrency: int,
     seeds: np.ndarray | None = None,
-) -> float:
+) -> tuple[float, Case]:
     """Our median regret over the best rival's on ``problem``, over the runs at the
-    positions ``seeds`` (all, if None), scored as the suite scores its seeds."""
-    floored = samplers.floored_regrets(results, problem, concurrency, seeds)[3]
-    return stats.ratio(floored["bayesian"], [floored[k] for k in samplers.RIVALS])
+    positions ``seeds`` (all, if None), scored as the suite scores its seeds; and the same
+    runs as a case of the suite's pooled reading: (random search's median regret, ours, the
+    rivals'), regrets floored."""
+    _, scale, _, floored = samplers.floored_regrets(results, problem, concurrency, seeds)
+    rivals = [floored[k] for k in samplers.RIVALS]
+    return stats.ratio(floored["bayesian"], rivals), (scale, floored["bayesian"], rivals)
 
 
 def groups(problems: Sequence[Problem]) -> dict[str, list[Problem]]:
@@ -65,6 +74,27 @@ def groups(problems: Sequence[Problem]) -> dict[str, list[Problem]]:
         result[" and ".join(JOINT)] = [p for p in problems if p.group in JOINT]
     result["all"] = list(problems)
     return result
+
+
+def _group_head(size: int) -> list[str]:
+    return [
+        f"| group | c | problems | all seeds | first {size} | draws: median | 10th to 90th | "
+        + " | ".join(f"at most {g}" for g in GOALS)
+        + " |",
+        "|---" * (7 + len(GOALS)) + "|",
+    ]
+
+
+def _group_row(name: str, concurrency: int, problems: int, ratios: np.ndarray) -> str:
+    """A group's row: its ratio over all the seeds, over the first ones and over the draws
+    (``ratios`` in that order)."""
+    whole, suite, drawn = ratios[0], ratios[1], ratios[2:]
+    low, middle, high = np.percentile(drawn, [10, 50, 90])
+    shares = " | ".join(f"{np.mean(drawn <= g):.0%}" for g in GOALS)
+    return (
+        f"| {name} | {concurrency} | {problems} | {whole:.2f} | {suite:.2f} | "
+        f"{middle:.2f} | {low:.2f} to {high:.2f} | {shares} |"
+    )
 
 
 def report(
@@ -82,13 +112,10 @@ def report(
         raise SystemExit(f"--draws: {draws} draws; choose 1 or more")
     rng = np.random.default_rng(0)
     picks = [np.sort(rng.choice(seeds, size, replace=False)) for _ in range(draws)]
-    first = np.arange(size)
-    # each problem's ratio over all the seeds, over the first ``size`` and over each draw
-    scored = {
-        (p.name, c): np.array(
-            [ratio(results, p, c), ratio(results, p, c, first)]
-            + [ratio(results, p, c, pick) for pick in picks]
-        )
+    # each problem over all the seeds, over the first ``size`` and over each draw
+    selections: list[np.ndarray | None] = [None, np.arange(size), *picks]
+    scores = {
+        (p.name, c): [scored(results, p, c, chosen) for chosen in selections]
         for p in problems
         for c in levels
     }
@@ -101,32 +128,37 @@ def report(
         + " and at most ".join(f"{g}" for g in GOALS)
         + ").",
         "",
-        f"| group | c | problems | all seeds | first {size} | draws: median | 10th to 90th | "
-        + " | ".join(f"at most {g}" for g in GOALS)
-        + " |",
-        "|---" * (7 + len(GOALS)) + "|",
+        *_group_head(size),
     ]
-    for name, members in groups(problems).items():
+    grouped = groups(problems)
+    for name, members in grouped.items():
         for concurrency in levels:
-            logs = np.log([scored[(p.name, concurrency)] for p in members])
+            logs = np.log([[r for r, _ in scores[(p.name, concurrency)]] for p in members])
             ratios = np.exp(logs.mean(axis=0))
-            whole, suite, drawn = ratios[0], ratios[1], ratios[2:]
-            low, middle, high = np.percentile(drawn, [10, 50, 90])
-            shares = " | ".join(f"{np.mean(drawn <= g):.0%}" for g in GOALS)
-            lines.append(
-                f"| {name} | {concurrency} | {len(members)} | {whole:.2f} | {suite:.2f} | "
-                f"{middle:.2f} | {low:.2f} to {high:.2f} | {shares} |"
-            )
+            lines.append(_group_row(name, concurrency, len(members), ratios))
     lines += [
         "",
-        "Per problem, the same ratios:",
+        "The suite's pooled reading of the same draws: per sampler, the geometric mean over "
+        "the group's problems and the draw's seeds of regret over random search's median "
+        "regret, ours over the best rival's (as in the report of samplers.py):",
+        "",
+        *_group_head(size),
+    ]
+    for name, members in grouped.items():
+        for concurrency in levels:
+            cases = [scores[(p.name, concurrency)] for p in members]
+            pooled = [stats.pooled_ratio([c[i][1] for c in cases]) for i in range(len(selections))]
+            lines.append(_group_row(name, concurrency, len(members), np.array(pooled)))
+    lines += [
+        "",
+        "Per problem, the ratios of the first table:",
         "",
         f"| problem | c | all seeds | first {size} | draws: median | 10th to 90th |",
         "|---|---|---|---|---|---|",
     ]
     for problem in problems:
         for concurrency in levels:
-            ratios = scored[(problem.name, concurrency)]
+            ratios = np.array([r for r, _ in scores[(problem.name, concurrency)]])
             whole, suite, drawn = ratios[0], ratios[1], ratios[2:]
             low, middle, high = np.percentile(drawn, [10, 50, 90])
             lines.append(

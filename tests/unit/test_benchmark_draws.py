@@ -33,10 +33,25 @@ def runs(
     return result
 
 
+def tables(lines: list[str]) -> list[dict[str, list[str]]]:
+    """The report's tables in order (by group: ratio of medians, then pooled; by problem),
+    each as its rows by their first cell, cells without that one."""
+    found: list[dict[str, list[str]]] = []
+    previous = ""
+    for line in lines:
+        if line.startswith("| ") and not previous.startswith("|"):
+            found.append({})  # a header; its separator line starts with "|---"
+        elif line.startswith("| "):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            found[-1][cells[0]] = cells[1:]
+        previous = line
+    return found
+
+
 def rows(lines: list[str]) -> dict[str, list[str]]:
-    """The report's table rows by group, cells without the group's name."""
-    table = [line.strip("|").split("|") for line in lines if line.startswith("| ")][1:]
-    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in table}
+    """The rows of the tables of ratios of medians (by group, then by problem)."""
+    by_group, _, by_problem = tables(lines)
+    return {**by_group, **by_problem}
 
 
 def test_a_solved_or_stuck_problem_scores_about_1_or_60_by_the_draw(draws: ModuleType) -> None:
@@ -53,6 +68,23 @@ def test_a_solved_or_stuck_problem_scores_about_1_or_60_by_the_draw(draws: Modul
     # the problem's own row: c, all seeds, the first 5, median, 10th to 90th
     h6 = rows(lines)["h6"]
     assert (h6[0], h6[1], h6[2], h6[4]) == ("16", "30", "0.05", "0.05 to 60")
+
+
+def test_the_pooled_reading_weighs_a_solved_or_stuck_problem_by_how_often_it_is_solved(
+    draws: ModuleType,
+) -> None:
+    # as above; random search's regret is 1, so each regret is already normalised
+    saved = runs(draws, "h6", [1e-4] * 5 + [0.12] * 5, [0.002] * 10)
+    lines = draws.report(saved, [problem(draws, "h6", "synthetic")], [16], 10, 0, size=5, draws=400)
+    cells = tables(lines)[1]["synthetic"]
+    # all seeds: sqrt(1e-4 * 0.12) / 0.002; the first 5: 1e-4 / 0.002
+    assert cells[:4] == ["16", "1", f"{np.sqrt(1.2e-5) / 0.002:.2f}", "0.05"]
+    # a draw with k of the five solved: (1e-4^k 0.12^(5-k))^(1/5) / 0.002 is 0.05, 0.21,
+    # 0.85, 3.5 for k = 5, 4, 3, 2: at most 0.5 for k >= 4 (26 of the 252 draws of five),
+    # at most 1.0 for k >= 3 (half)
+    at_most_half, at_most_one = (float(c.rstrip("%")) / 100 for c in cells[6:8])
+    assert 0.05 < at_most_half < 0.17
+    assert 0.35 < at_most_one < 0.65
 
 
 def test_a_draw_of_every_seed_is_the_full_set_and_subsets_are_scored_alone(
