@@ -17,9 +17,9 @@ normalised regret over the group's problems and the draw's seeds, ours over the 
 rival's: every seed counts, not only the one at the median), and a third the ratios of
 medians per problem. Reads saved runs only: seconds.
 
-    R=benchmarks/results
+    R=benchmarks/results/samplers
     python benchmarks/draws.py \
-        --from-raw $R/samplers.json,$R/samplers-seeds10-19.json,$R/samplers-seeds20-29.json
+        --from-raw $R.json,$R-seeds10-19.json,$R-seeds20-29.json,$R-seeds30-39.json
 """
 
 from __future__ import annotations
