@@ -85,12 +85,18 @@ def _group_head(size: int) -> list[str]:
     ]
 
 
+def _spread(ratios: np.ndarray) -> tuple[float, float, float, float, float]:
+    """From the ratios over all the seeds, over the first ones and over the draws (in that
+    order): the first two, and the draws' median, 10th and 90th percentiles."""
+    low, middle, high = np.percentile(ratios[2:], [10, 50, 90])
+    return ratios[0], ratios[1], middle, low, high
+
+
 def _group_row(name: str, concurrency: int, problems: int, ratios: np.ndarray) -> str:
-    """A group's row: its ratio over all the seeds, over the first ones and over the draws
-    (``ratios`` in that order)."""
-    whole, suite, drawn = ratios[0], ratios[1], ratios[2:]
-    low, middle, high = np.percentile(drawn, [10, 50, 90])
-    shares = " | ".join(f"{np.mean(drawn <= g):.0%}" for g in GOALS)
+    """A group's row, ``ratios`` as for ``_spread``, with the share of draws within each
+    goal."""
+    whole, suite, middle, low, high = _spread(ratios)
+    shares = " | ".join(f"{np.mean(ratios[2:] <= g):.0%}" for g in GOALS)
     return (
         f"| {name} | {concurrency} | {problems} | {whole:.2f} | {suite:.2f} | "
         f"{middle:.2f} | {low:.2f} to {high:.2f} | {shares} |"
@@ -159,8 +165,7 @@ def report(
     for problem in problems:
         for concurrency in levels:
             ratios = np.array([r for r, _ in scores[(problem.name, concurrency)]])
-            whole, suite, drawn = ratios[0], ratios[1], ratios[2:]
-            low, middle, high = np.percentile(drawn, [10, 50, 90])
+            whole, suite, middle, low, high = _spread(ratios)
             lines.append(
                 f"| {problem.name} | {concurrency} | {whole:.3g} | {suite:.3g} | "
                 f"{middle:.3g} | {low:.3g} to {high:.3g} |"
