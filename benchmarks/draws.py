@@ -18,8 +18,8 @@ rival's: every seed counts, not only the one at the median), and a third the rat
 medians per problem. Reads saved runs only: seconds.
 
     R=benchmarks/results/samplers
-    python benchmarks/draws.py \
-        --from-raw $R.json,$R-seeds10-19.json,$R-seeds20-29.json,$R-seeds30-39.json
+    F=$R.json,$R-seeds10-19.json,$R-seeds20-29.json,$R-seeds30-39.json,$R-seeds40-49.json
+    python benchmarks/draws.py --from-raw $F
 """
 
 from __future__ import annotations
