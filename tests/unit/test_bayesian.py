@@ -35,6 +35,7 @@ from kubesweep.domain.samplers._bayesian import (
     _FIT_CACHE,
     COARSE_VALUES,
     FIT_LIMIT,
+    PESSIMISM,
     Acquisition,
     Encoding,
     Feasibility,
@@ -52,6 +53,7 @@ from kubesweep.domain.samplers._bayesian import (
     fit_size,
     fit_subset,
     numeric_ranks,
+    pessimistic_prior,
     predictive_skill,
     without_outlier,
     yeojohnson,
@@ -302,11 +304,20 @@ def test_a_prior_mean_is_what_the_model_expects_where_it_knows_nothing() -> None
         assert np.allclose(ours, fresh, rtol=1e-9, atol=1e-12)
 
 
-def test_the_objectives_model_expects_the_worst_result_where_it_knows_nothing() -> None:
+def test_the_pessimistic_prior_lies_standard_deviations_below_the_worst_result() -> None:
+    y = np.array([-1.5, -0.5, 0.0, 0.5, 1.5])
+    assert PESSIMISM == 4.0
+    assert pessimistic_prior(y) == pytest.approx(-1.5 - 4.0 * float(np.std(y)))
+    assert pessimistic_prior(np.array([2.0, 2.0])) == 2.0  # no spread: the worst result
+
+
+def test_the_objectives_model_expects_worse_than_the_worst_result_where_it_knows_nothing() -> None:
     """A pessimistic prior mean: far from every result and pending trial, the model of the
-    objective predicts the worst result rather than their average, so an unexplored corner
-    is worth a trial by the model's doubt alone (without it, a batch spent most of its
-    slots on the cube's corners once the pending trials were believed)."""
+    objective predicts PESSIMISM standard deviations below the worst result rather than
+    their average, so an unexplored corner is worth a trial by the model's doubt alone
+    (without it, a batch spent most of its slots on the cube's corners once the pending
+    trials were believed), and the search keeps near what it knows until its doubt there
+    is wide."""
     rng = np.random.default_rng(6)
     space = SearchSpace.of({"x": Uniform(0, 1), "y": Uniform(0, 1)})
     sampler = BayesianSampler(space, seed=0, objective=OBJECTIVE)
@@ -317,8 +328,10 @@ def test_the_objectives_model_expects_the_worst_result_where_it_knows_nothing() 
     far = np.array([[0.0, 1.0], [1.0, 1.0]])
     for pending in ([], [[0.5, 0.45], [0.95, 0.05]]):
         model, _, _ = sampler._model(unit, raw, y, theta, pending)
-        assert model.prior == pytest.approx(float(y.min()))
-        assert np.allclose(model.predict(far)[0], float(y.min()), atol=1e-6)
+        worst = float(y.min()) - PESSIMISM * float(y.std())
+        assert worst < float(y.min()) - 1.0
+        assert model.prior == pytest.approx(worst)
+        assert np.allclose(model.predict(far)[0], worst, atol=1e-6)
         assert np.allclose(model.fitted()[:20], y, atol=1e-3)  # near the results, the results
     # the noise test's model keeps the prior at the results' mean (0, as they are standardised)
     assert sampler._known(unit, raw, y, theta).prior == 0.0
@@ -334,15 +347,15 @@ def test_the_objectives_model_expects_the_worst_result_where_it_knows_nothing() 
     # other one, and keeps the mean
     fine = SearchSpace.of({"x": QUniform(0, 1, 0.01), "y": QUniform(0, 1, 0.05)})
     model, _, _ = BayesianSampler(fine, seed=0, objective=OBJECTIVE)._model(unit, raw, y, theta, [])
-    assert model.prior == pytest.approx(float(y.min()))
+    assert model.prior == pytest.approx(pessimistic_prior(y))
     many = COARSE_VALUES + 1
     names = Choice(tuple(f"v{i}" for i in range(many)))
     for distribution in (RandInt(many), Choice(tuple(range(many))), names):
         space = SearchSpace.of({"x": distribution, "y": QUniform(0, 1, 0.05)})
         sampler = BayesianSampler(space, seed=0, objective=OBJECTIVE)
         model, _, _ = sampler._model(unit, raw, y, theta, [])
-        worst = pytest.approx(float(y.min()))
-        assert model.prior == (0.0 if distribution is names else worst), distribution
+        expected = 0.0 if distribution is names else pytest.approx(pessimistic_prior(y))
+        assert model.prior == expected, distribution
     space = SearchSpace.of({"x": RandInt(COARSE_VALUES), "y": QUniform(0, 1, 0.05)})
     model, _, _ = BayesianSampler(space, seed=0, objective=OBJECTIVE)._model(
         unit, raw, y, theta, []

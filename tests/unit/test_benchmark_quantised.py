@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from kubesweep.domain.samplers import BayesianSampler
-from kubesweep.domain.samplers._bayesian import _warp
+from kubesweep.domain.samplers._bayesian import _warp, pessimistic_prior
 from kubesweep.domain.space import QUniform, value_count
 from kubesweep.domain.trials import Goal, Objective
 from tests.unit.conftest import load_benchmark
@@ -46,13 +46,13 @@ def test_the_two_priors_whatever_the_space(quantised: ModuleType) -> None:
     raw = -((unit - 0.5) ** 2).sum(axis=1)
     y = _warp(raw)
     theta = np.array([math.log(0.05), math.log(0.05), 0.0, math.log(1e-4)])
-    for steps, taken in ((20, 0.0), (100, float(y.min()))):
+    for steps, taken in ((20, 0.0), (100, pessimistic_prior(y))):
         space = quantised.problem("rosenbrock4", steps).space()
         as_is = BayesianSampler(space, seed=0, objective=objective)
         worst = quantised.Worst(space, seed=0, objective=objective)
         mean = quantised.Mean(space, seed=0, objective=objective)
         priors = [s._model(unit, raw, y, theta, [])[0].prior for s in (as_is, worst, mean)]
-        assert priors == [pytest.approx(taken), pytest.approx(float(y.min())), 0.0]
+        assert priors == [pytest.approx(taken), pytest.approx(pessimistic_prior(y)), 0.0]
 
 
 def test_the_report_gives_every_problem_level_and_concurrency(quantised: ModuleType) -> None:
