@@ -1,5 +1,6 @@
-"""Quantised parameters: whether our bayesian's model should expect the worst result where it
-knows nothing (the pessimistic prior mean) in a space of finitely many configurations.
+"""Quantised parameters: whether our bayesian's model should expect worse than the worst
+result where it knows nothing (the pessimistic prior mean, ``PESSIMISM`` standard deviations
+of the results below the worst of them) in a space of finitely many configurations.
 
 The sampler takes the pessimistic prior mean where some parameter is continuous or an
 ordered number (quniform, qloguniform, randint) of more than 32 values (``COARSE_VALUES``), and
