@@ -314,10 +314,9 @@ def test_the_pessimistic_prior_lies_standard_deviations_below_the_worst_result()
 def test_the_objectives_model_expects_worse_than_the_worst_result_where_it_knows_nothing() -> None:
     """A pessimistic prior mean: far from every result and pending trial, the model of the
     objective predicts PESSIMISM standard deviations below the worst result rather than
-    their average, so an unexplored corner is worth a trial by the model's doubt alone
-    (without it, a batch spent most of its slots on the cube's corners once the pending
-    trials were believed), and the search keeps near what it knows until its doubt there
-    is wide."""
+    their average, so the search keeps around the results it has (with the prior at the
+    average, a batch spent most of its slots on the cube's corners once the pending trials
+    were believed)."""
     rng = np.random.default_rng(6)
     space = SearchSpace.of({"x": Uniform(0, 1), "y": Uniform(0, 1)})
     sampler = BayesianSampler(space, seed=0, objective=OBJECTIVE)

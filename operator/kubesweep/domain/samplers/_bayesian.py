@@ -125,10 +125,10 @@ The choices below were measured with ``benchmarks/samplers.py`` (see its results
   cancer solved at 1/4/16 in 5, 9 and 7 of 20 seeds instead of 13, 16 and 10, digits at 1
   in 15 instead of 20); 4, run next, met it. Before that, with the prior at the mean, once
   the pending trials were believed (the variance collapses near the best results), the rest
-  of a batch went
-  where the variance is largest and the mean the results' average, the cube's corners: on
-  Ackley-5 at concurrency 16 (seed 0) 15 and 13 of the 16 trials of the batches at trials 64
-  and 80 lay on the boundary, chosen by the expected improvement itself. Synthetic problems
+  of a batch went where the variance is largest and the mean the results' average, the
+  cube's corners: on Ackley-5 at concurrency 16 (seed 0) 15 and 13 of the 16 trials of the
+  batches at trials 64 and 80 lay on the boundary, chosen by the expected improvement
+  itself. Synthetic problems
   of ``benchmarks/samplers.py`` (ratio of medians to the best rival, geometric mean; seeds
   0-9 / 10-19 / 20-29, concurrency 1/4/16): 0.87/0.87/0.96, 0.39/0.20/0.49, 0.49/0.41/1.35
   became 0.58/0.67/0.99, 0.28/0.14/0.42, 0.30/0.28/0.63 (pooled over seeds: 0.59/0.56/0.70,
